@@ -1,0 +1,85 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Shared test plumbing.
+
+* Puts ``.collections`` (made by ``make setup``) on ``sys.path`` so that tests
+  import module_utils as ``ansible_collections.mcpmesh.platform.plugins.module_utils``.
+* Offers ``run_playbook`` to run a playbook through the real ``ansible-playbook``
+  with this checkout's ``ansible.cfg``, and ``parse_recap`` to read its PLAY RECAP.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+COLLECTIONS = ROOT / ".collections"
+BIN = Path(sys.executable).parent
+
+if not (COLLECTIONS / "ansible_collections" / "mcpmesh" / "platform").exists():
+    raise RuntimeError("run `make setup-test` first: .collections/ansible_collections is missing")
+sys.path.insert(0, str(COLLECTIONS))
+
+
+def ansible_env(**extra: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(
+        ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"),
+        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
+        ANSIBLE_FORCE_COLOR="0",
+        ANSIBLE_NOCOLOR="1",
+        ANSIBLE_STDOUT_CALLBACK="default",
+        PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
+    )
+    env.update(extra)
+    return env
+
+
+RECAP = re.compile(
+    r"^(?P<host>\S+)\s*:\s*ok=(?P<ok>\d+)\s+changed=(?P<changed>\d+)\s+unreachable=(?P<unreachable>\d+)"
+    r"\s+failed=(?P<failed>\d+)\s+skipped=(?P<skipped>\d+)\s+rescued=(?P<rescued>\d+)\s+ignored=(?P<ignored>\d+)",
+    re.M,
+)
+
+
+def parse_recap(stdout: str) -> dict[str, dict[str, int]]:
+    """Return {host: {ok, changed, failed, ...}} from the PLAY RECAP of a run."""
+    return {
+        m["host"]: {k: int(v) for k, v in m.groupdict().items() if k != "host"}
+        for m in RECAP.finditer(stdout)
+    }
+
+
+class PlaybookResult:
+    def __init__(self, proc: subprocess.CompletedProcess):
+        self.rc = proc.returncode
+        self.stdout = proc.stdout
+        self.stderr = proc.stderr
+        self.recap = parse_recap(proc.stdout)
+
+    @property
+    def localhost(self) -> dict[str, int]:
+        return self.recap.get("localhost", {})
+
+    def __repr__(self) -> str:  # shown by pytest when an assertion fails
+        return f"rc={self.rc}\n--- stdout ---\n{self.stdout[-6000:]}\n--- stderr ---\n{self.stderr[-3000:]}"
+
+
+def run_playbook(playbook: str | Path, *args: str, extra_vars: dict | None = None,
+                 env: dict[str, str] | None = None, timeout: int = 600) -> PlaybookResult:
+    cmd = [str(BIN / "ansible-playbook"), str(playbook), *args]
+    if extra_vars:
+        cmd += ["-e", json.dumps(extra_vars)]
+    proc = subprocess.run(cmd, cwd=ROOT, env=ansible_env(**(env or {})), capture_output=True,
+                          text=True, timeout=timeout, check=False)
+    return PlaybookResult(proc)
+
+
+@pytest.fixture
+def playbook():
+    return run_playbook
