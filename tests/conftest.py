@@ -33,6 +33,8 @@ def ansible_env(**extra: str) -> dict[str, str]:
         ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
         ANSIBLE_FORCE_COLOR="0",
         ANSIBLE_NOCOLOR="1",
+        NO_COLOR="1",
+        PY_COLORS="0",
         ANSIBLE_STDOUT_CALLBACK="default",
         PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}",
     )

@@ -1,0 +1,137 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Note that this module util is PRIVATE to the collection. It can have breaking changes at any time.
+"""Validation of rendered artifacts: Kubernetes manifests and Helm values files.
+
+Pure logic, no Ansible imports. The schema validators are passed in, so the
+unit tests exercise this without kubernetes-validate when they want to.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+
+try:
+    import yaml
+except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
+    yaml = None
+
+
+class ArtifactError(Exception):
+    """A problem with one artifact; the message names the file and the object."""
+
+
+def json_path(parts: Iterable) -> str:
+    """Render a jsonschema error path as ``spec.addresses[0]``."""
+    out = ""
+    for part in parts:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(top level)"
+
+
+def load_documents(text: str, source: str) -> list[dict]:
+    """Parse multi-document YAML; empty documents are dropped, non-mappings are errors."""
+    try:
+        docs = [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError as exc:
+        raise ArtifactError(f"{source}: not valid YAML: {exc}") from exc
+    for index, doc in enumerate(docs):
+        if not isinstance(doc, dict):
+            raise ArtifactError(f"{source}: document {index + 1} is a {type(doc).__name__}, not a Kubernetes object")
+    return docs
+
+
+def describe(obj: Mapping) -> str:
+    meta = obj.get("metadata") or {}
+    name = meta.get("name", "<no name>")
+    ns = meta.get("namespace")
+    return f"{obj.get('kind', '<no kind>')}/{ns + '/' if ns else ''}{name}"
+
+
+def check_identity(obj: Mapping) -> list[str]:
+    """The fields every object needs before any schema can be chosen."""
+    problems = []
+    for key in ("apiVersion", "kind"):
+        if not isinstance(obj.get(key), str) or not obj.get(key):
+            problems.append(f"missing {key}")
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict) or not meta.get("name"):
+        problems.append("missing metadata.name")
+    return problems
+
+
+def schema_errors(schema: Mapping, instance, validator_cls) -> list[str]:
+    """All jsonschema errors for instance, as ``path: message`` strings, sorted by path."""
+    validator = validator_cls(schema)
+    errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
+    return [f"{json_path(e.absolute_path)}: {e.message}" for e in errors]
+
+
+def validate_manifest_objects(
+    docs: list[dict],
+    source: str,
+    core_validate: Callable[[dict], str | None],
+    custom_schemas: Mapping[tuple[str, str], Mapping],
+    validator_cls,
+) -> tuple[list[dict], list[str]]:
+    """Validate each object; returns (report rows, error strings).
+
+    ``core_validate(obj)`` returns None when obj is valid, an error string when it is
+    not, and raises LookupError when it has no schema for obj's kind (a custom resource).
+    Custom resources must then have a schema in ``custom_schemas``.
+    """
+    rows, errors = [], []
+    for obj in docs:
+        label = f"{source}: {describe(obj)}"
+        missing = check_identity(obj)
+        if missing:
+            errors.append(f"{label}: {', '.join(missing)}")
+            continue
+        key = (obj["apiVersion"], obj["kind"])
+        try:
+            problem = core_validate(obj)
+            checked_by = "kubernetes-validate"
+            found = [problem] if problem else []
+        except LookupError:
+            schema = custom_schemas.get(key)
+            if schema is None:
+                errors.append(
+                    f"{label}: no schema for custom resource {key[1]} ({key[0]}); add one to "
+                    "plugins/module_utils/_schemas_<area>.py so it is checked before it is applied"
+                )
+                continue
+            checked_by = "mcpmesh schema"
+            found = schema_errors(schema, obj, validator_cls)
+        errors.extend(f"{label}: {p}" for p in found)
+        meta = obj["metadata"]
+        rows.append({
+            "path": source,
+            "apiVersion": obj["apiVersion"],
+            "kind": obj["kind"],
+            "name": meta["name"],
+            "namespace": meta.get("namespace"),
+            "checked_by": checked_by,
+        })
+    return rows, errors
+
+
+def validate_helm_values(text: str, source: str, chart: str,
+                         values_schemas: Mapping[str, Mapping], validator_cls) -> list[str]:
+    """Check a values file is one YAML mapping that satisfies the chart's schema."""
+    schema = values_schemas.get(chart)
+    if schema is None:
+        known = ", ".join(sorted(values_schemas)) or "none"
+        return [f"{source}: no values schema for chart {chart!r} (known: {known})"]
+    try:
+        docs = [d for d in yaml.safe_load_all(text) if d is not None]
+    except yaml.YAMLError as exc:
+        return [f"{source}: not valid YAML: {exc}"]
+    if len(docs) != 1 or not isinstance(docs[0], dict):
+        return [f"{source}: a Helm values file must hold exactly one mapping"]
+    return [f"{source}: {p}" for p in schema_errors(schema, docs[0], validator_cls)]
+
+
+def forbidden_hits(text: str, forbidden: Iterable[str]) -> list[int]:
+    """Indexes (1-based) of the forbidden strings found in text; never the strings themselves."""
+    return [i for i, secret in enumerate(forbidden, start=1) if secret and secret.strip() and secret.strip() in text]

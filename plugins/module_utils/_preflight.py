@@ -1,0 +1,87 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Note that this module util is PRIVATE to the collection. It can have breaking changes at any time.
+"""Pure logic for the preflight checks: version parsing and the report."""
+from __future__ import annotations
+
+import json
+import re
+
+_VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
+
+
+def parse_version(text: str) -> tuple[int, int, int] | None:
+    """The first MAJOR.MINOR[.PATCH] in text: ``kind v0.32.0 go1.24`` -> (0, 32, 0).
+
+    Linkerd's channel prefixes are skipped the same way: ``edge-26.8.3`` -> (26, 8, 3),
+    ``enterprise-2.19.4`` -> (2, 19, 4).
+    """
+    if not text:
+        return None
+    match = _VERSION.search(text)
+    if not match:
+        return None
+    return int(match[1]), int(match[2]), int(match[3] or 0)
+
+
+def version_text(version: tuple[int, int, int] | None) -> str:
+    return "unknown" if version is None else ".".join(map(str, version))
+
+
+def kubectl_client_version(stdout: str) -> str:
+    """``kubectl version --client -o json`` -> the client gitVersion (or the raw text)."""
+    try:
+        return json.loads(stdout)["clientVersion"]["gitVersion"]
+    except (ValueError, KeyError, TypeError):
+        return stdout.strip()
+
+
+def tool_version_output(name: str, stdout: str) -> str:
+    """The part of a version command's output that carries the version."""
+    if name == "kubectl":
+        return kubectl_client_version(stdout)
+    lines = [line.strip() for line in stdout.splitlines() if line.strip()]
+    if name == "linkerd":
+        # `linkerd version --client --short` prints the version alone; older CLIs add
+        # a "Client version:" prefix. Either way the first line carries it.
+        return lines[0].split(":", 1)[-1].strip() if lines else ""
+    return lines[0] if lines else ""
+
+
+def check_tool(name: str, found_path: str | None, version_output: str | None,
+               min_version: str | None, hint: str) -> dict:
+    """One row of the report for a CLI."""
+    row = {"name": name, "kind": "tool", "path": found_path, "wanted": min_version or "any",
+           "found": None, "ok": False, "hint": hint}
+    if not found_path:
+        row["problem"] = f"{name} is not on PATH"
+        return row
+    version = parse_version(version_output or "")
+    row["found"] = version_text(version)
+    if min_version:
+        wanted = parse_version(min_version)
+        if version is None:
+            row["problem"] = f"{name} at {found_path} did not report a version we can read ({version_output!r})"
+            return row
+        if version < wanted:
+            row["problem"] = f"{name} {version_text(version)} at {found_path} is older than {min_version}"
+            return row
+    row["ok"] = True
+    return row
+
+
+def check_value(name: str, is_set: bool, reason: str, hint: str) -> dict:
+    row = {"name": name, "kind": "value", "ok": bool(is_set), "hint": hint}
+    if not is_set:
+        row["problem"] = f"{name} is not set ({reason})"
+    return row
+
+
+def format_report(rows: list[dict], render_hint: str | None) -> str:
+    """One message listing everything missing, each line with what to do."""
+    problems = [r for r in rows if not r["ok"]]
+    lines = [f"preflight found {len(problems)} problem(s); nothing was created:"]
+    for number, row in enumerate(problems, start=1):
+        lines.append(f"  {number}. {row['problem']}. {row['hint']}")
+    if render_hint:
+        lines.append(render_hint)
+    return "\n".join(lines)

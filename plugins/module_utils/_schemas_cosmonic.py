@@ -1,0 +1,172 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Note that this module util is PRIVATE to the collection. It can have breaking changes at any time.
+"""JSON schemas for the cosmonic custom resources and Helm values we render (the fields we set).
+
+Sources of the value names (see docs/cosmonic-and-petstore.md):
+
+* ``cosmonic-control`` 0.3.0: ``envoy.service.type``, ``envoy.service.httpNodePort`` and
+  ``cosmonicLicenseKey`` (control-demos @32248ea kustomization and READMEs). 0.4.x+:
+  ``ingress.enabled`` and ``ingress.hosts[].host`` (control-demos main, docs.cosmonic.com).
+  The licence key is *forbidden* in the values file: the cosmonic role passes it through
+  ``release_values`` with ``no_log``, so a values file holding it is a bug.
+* ``cosmonic-control-hostgroup``: ``http.enabled`` (0.2.0), ``hostgroup`` and
+  ``controlNamespace`` (0.5.x); nothing is required.
+* ``http-trigger`` 0.1.2 (cosmonic-labs/control-demos charts/http-trigger values.yaml): the
+  complete set of keys the chart reads, so a typo is an error.
+"""
+from __future__ import annotations
+
+_NODE_PORT = {"type": "integer", "minimum": 30000, "maximum": 32767}
+_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+_HOSTNAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+# registry/repository:tag or @sha256:digest; an untagged image would float to :latest.
+_PINNED_IMAGE = r"^[a-z0-9.\-/:_]+(:[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}|@sha256:[a-f0-9]{64})$"
+
+_COSMONIC_CONTROL = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "cosmonic-control chart values (the keys the cosmonic role sets)",
+    "type": "object",
+    "not": {
+        "required": ["cosmonicLicenseKey"],
+        "description": "the licence goes through release_values with no_log, never into the values file",
+    },
+    "properties": {
+        "envoy": {
+            "type": "object",
+            "properties": {
+                "service": {
+                    "type": "object",
+                    "properties": {
+                        "type": {"enum": ["NodePort", "ClusterIP", "LoadBalancer"]},
+                        "httpNodePort": _NODE_PORT,
+                        "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
+                    },
+                    "if": {"properties": {"type": {"const": "NodePort"}}, "required": ["type"]},
+                    "then": {"required": ["httpNodePort"]},
+                },
+            },
+        },
+        "ingress": {
+            "type": "object",
+            "properties": {
+                "enabled": {"type": "boolean"},
+                "hosts": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "required": ["host"],
+                        "properties": {"host": {"type": "string", "pattern": _HOSTNAME}},
+                    },
+                },
+            },
+        },
+        "console_ui": {"type": "object", "properties": {"enabled": {"type": "boolean"}}},
+        "hostName": {"type": "string"},
+    },
+}
+
+_COSMONIC_HOSTGROUP = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "cosmonic-control-hostgroup chart values (the keys the cosmonic role sets)",
+    "type": "object",
+    "not": {"required": ["cosmonicLicenseKey"]},
+    "properties": {
+        "http": {"type": "object", "properties": {"enabled": {"type": "boolean"}}},
+        "hostgroup": {"type": "string", "pattern": _DNS_LABEL},
+        "controlNamespace": {"type": "string", "pattern": _DNS_LABEL},
+    },
+}
+
+_HOST_INTERFACE = {
+    "type": "object",
+    "required": ["namespace", "package", "interfaces"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string"},
+        "namespace": {"type": "string", "pattern": r"^[a-z][a-z0-9-]*$"},
+        "package": {"type": "string", "pattern": r"^[a-z][a-z0-9-]*$"},
+        "interfaces": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": r"^[a-z][a-z0-9-]*$"}},
+        "version": {"type": "string", "minLength": 1},
+        "config": {"type": "object", "additionalProperties": {"type": "string"}},
+        "configFrom": {"type": "array"},
+        "secretFrom": {"type": "array"},
+    },
+}
+
+_COMPONENT = {
+    "type": "object",
+    "required": ["name", "image"],
+    "additionalProperties": False,
+    "properties": {
+        "name": {"type": "string", "pattern": _DNS_LABEL},
+        "image": {"type": "string", "pattern": _PINNED_IMAGE},
+        "localResources": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "environment": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "properties": {
+                        # wasi:config/store values are strings
+                        "config": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "configFrom": {"type": "array"},
+                        "secretFrom": {"type": "array"},
+                    },
+                },
+                "allowedHosts": {"type": "array", "items": {"type": "string", "minLength": 1}},
+                "allowedIpNameLookups": {"type": "array", "items": {"type": "string", "minLength": 1}},
+            },
+        },
+        "poolSize": {"type": "integer", "minimum": 1},
+        "maxInvocations": {"type": "integer", "minimum": 1},
+    },
+}
+
+_HTTP_TRIGGER = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "http-trigger chart 0.1.2 values (every key the chart reads)",
+    "type": "object",
+    "required": ["components", "ingress"],
+    "additionalProperties": False,
+    "properties": {
+        "components": {"type": "array", "minItems": 1, "items": _COMPONENT},
+        "ingress": {
+            "type": "object",
+            "required": ["host", "paths"],
+            "additionalProperties": False,
+            "properties": {
+                "host": {"type": "string", "pattern": _HOSTNAME},
+                "paths": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "required": ["path", "pathType"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "path": {"type": "string", "pattern": "^/"},
+                            "pathType": {"enum": ["Prefix", "Exact", "ImplementationSpecific"]},
+                        },
+                    },
+                },
+            },
+        },
+        "hostInterfaces": {"type": "array", "items": _HOST_INTERFACE},
+        # chart 0.1.2 renders hostSelector with `{{ . }}` (Go map text, not YAML): only empty is safe
+        "hostSelector": {"type": "object", "maxProperties": 0},
+        "volumes": {"type": "array"},
+        "replicas": {"type": "integer", "minimum": 1},
+        "pathNote": {"type": "string"},
+    },
+}
+
+# (apiVersion, kind) -> JSON schema of the whole object
+CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {}
+
+# chart key (as used in validate_artifacts' helm_values[].chart) -> JSON schema of the values file
+HELM_VALUES: dict[str, dict] = {
+    "cosmonic-control": _COSMONIC_CONTROL,
+    "cosmonic-control-hostgroup": _COSMONIC_HOSTGROUP,
+    "http-trigger": _HTTP_TRIGGER,
+}

@@ -1,0 +1,261 @@
+#!/usr/bin/python
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: validate_artifacts
+short_description: Validate rendered Kubernetes manifests and Helm values files before they are applied
+version_added: 0.1.0
+description:
+  - Every role of this collection renders what it will apply into an artifacts folder first, then runs this
+    module on the files, then applies them. Nothing reaches a cluster unchecked.
+  - Core Kubernetes kinds are validated with C(kubernetes-validate) against O(kubernetes_version), strictly
+    (unknown fields are errors) unless O(strict=false).
+  - Custom resources (MetalLB, Linkerd, Cosmonic) and Helm values files are validated against the collection's
+    own JSON schemas for the fields its roles set. A custom kind or chart without a schema is an error.
+  - Optionally proves that no secret (licence key, private key) was written into any artifact.
+  - The module only reads files; it never changes anything.
+author:
+  - mcpmesh maintainers (@mcpmesh)
+requirements:
+  - kubernetes-validate
+  - jsonschema
+  - PyYAML
+extends_documentation_fragment:
+  - mcpmesh.platform._attributes
+  - mcpmesh.platform._attributes.INFO_MODULE
+options:
+  manifests:
+    description:
+      - Paths of YAML files holding one or more Kubernetes objects (multi-document YAML).
+    type: list
+    elements: path
+    default: []
+  helm_values:
+    description:
+      - Helm values files to check, each against the schema of its chart.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      path:
+        description: Path of the values file.
+        type: path
+        required: true
+      chart:
+        description:
+          - The key of the chart's schema in the collection, for example V(metallb),
+            V(linkerd-control-plane) or V(cosmonic-control).
+        type: str
+        required: true
+  kubernetes_version:
+    description:
+      - The Kubernetes version core kinds are validated against, as C(MAJOR.MINOR) or C(MAJOR.MINOR.PATCH).
+      - kubernetes-validate bundles schemas for 1.25 to 1.37 and picks the newest one not above this version.
+    type: str
+    default: "1.36"
+  strict:
+    description:
+      - Reject fields the Kubernetes schema does not know (typos, fields of a newer version).
+    type: bool
+    default: true
+  forbidden:
+    description:
+      - Strings that must not appear in any artifact, such as licence keys and private keys.
+      - Their values are never logged or returned; a failure names only their position in this list.
+    type: list
+    elements: str
+    default: []
+notes:
+  - kubernetes-validate has no schemas for custom resources; that is why the collection keeps its own.
+seealso:
+  - name: kubernetes-validate
+    description: The library used for core kinds.
+    link: https://pypi.org/project/kubernetes-validate/
+"""
+
+EXAMPLES = r"""
+- name: Validate the rendered MetalLB artifacts.
+  mcpmesh.platform.validate_artifacts:
+    manifests:
+      - .mcpmesh/mcpmesh/metallb/pool.yml
+      - .mcpmesh/mcpmesh/metallb/echo.yml
+    helm_values:
+      - path: .mcpmesh/mcpmesh/metallb/values.yml
+        chart: metallb
+    kubernetes_version: "1.36"
+
+- name: Prove the licence never reached the artifacts folder.
+  mcpmesh.platform.validate_artifacts:
+    helm_values:
+      - path: .mcpmesh/mcpmesh/cosmonic/control-values.yml
+        chart: cosmonic-control
+    forbidden:
+      - "{{ cosmonic_license_key }}"
+"""
+
+RETURN = r"""
+objects:
+  description: One entry per Kubernetes object found in O(manifests).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    path:
+      description: The file the object came from.
+      type: str
+    apiVersion:
+      description: The object's apiVersion.
+      type: str
+    kind:
+      description: The object's kind.
+      type: str
+    name:
+      description: The object's name.
+      type: str
+    namespace:
+      description: The object's namespace, V(null) for cluster-scoped objects or when unset.
+      type: str
+    checked_by:
+      description: V(kubernetes-validate) for core kinds, V(mcpmesh schema) for custom resources.
+      type: str
+  sample:
+    - path: .mcpmesh/mcpmesh/metallb/pool.yml
+      apiVersion: metallb.io/v1beta1
+      kind: IPAddressPool
+      name: mcpmesh-pool
+      namespace: metallb-system
+      checked_by: mcpmesh schema
+values:
+  description: The Helm values files checked, with their chart keys.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - path: .mcpmesh/mcpmesh/metallb/values.yml
+      chart: metallb
+errors:
+  description: Every problem found, one string each, naming the file and the object.
+  returned: failure
+  type: list
+  elements: str
+  sample:
+    - ".mcpmesh/mcpmesh/metallb/pool.yml: IPAddressPool/metallb-system/mcpmesh-pool: spec.addresses: [] should be non-empty"
+kubernetes_version:
+  description: The Kubernetes version the core kinds were validated against.
+  returned: always
+  type: str
+  sample: "1.36"
+"""
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _artifacts, _schemas
+
+try:
+    import kubernetes_validate
+    from kubernetes_validate.utils import SchemaNotFoundError, VersionNotSupportedError
+
+    HAS_KV, KV_IMPORT_ERROR = True, None
+except ImportError:
+    HAS_KV, KV_IMPORT_ERROR = False, traceback.format_exc()
+
+try:
+    from jsonschema import Draft7Validator
+
+    HAS_JSONSCHEMA, JSONSCHEMA_IMPORT_ERROR = True, None
+except ImportError:
+    HAS_JSONSCHEMA, JSONSCHEMA_IMPORT_ERROR = False, traceback.format_exc()
+
+
+def read_text(module: AnsibleModule, path: str) -> str:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        module.fail_json(msg=f"cannot read artifact {path}: {exc.strerror}; render it before validating it")
+    return ""  # not reached
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=dict(
+            manifests=dict(type="list", elements="path", default=[]),
+            helm_values=dict(
+                type="list",
+                elements="dict",
+                default=[],
+                options=dict(path=dict(type="path", required=True), chart=dict(type="str", required=True)),
+            ),
+            kubernetes_version=dict(type="str", default="1.36"),
+            strict=dict(type="bool", default=True),
+            forbidden=dict(type="list", elements="str", default=[], no_log=True),
+        ),
+        supports_check_mode=True,
+    )
+    if not HAS_KV:
+        module.fail_json(msg=missing_required_lib("kubernetes-validate"), exception=KV_IMPORT_ERROR)
+    if not HAS_JSONSCHEMA:
+        module.fail_json(msg=missing_required_lib("jsonschema"), exception=JSONSCHEMA_IMPORT_ERROR)
+
+    version = module.params["kubernetes_version"].lstrip("v")
+    strict = module.params["strict"]
+
+    def core_validate(obj: dict) -> str | None:
+        try:
+            kubernetes_validate.validate(obj, version, strict=strict)
+        except SchemaNotFoundError as exc:
+            raise LookupError(obj["kind"]) from exc
+        except kubernetes_validate.ValidationError as exc:
+            return f"{_artifacts.json_path(exc.path)}: {exc.message}"
+        return None
+
+    objects, values, errors = [], [], []
+    texts = {}
+    for path in module.params["manifests"]:
+        texts[path] = text = read_text(module, path)
+        try:
+            docs = _artifacts.load_documents(text, path)
+            rows, found = _artifacts.validate_manifest_objects(
+                docs, path, core_validate, _schemas.CUSTOM_RESOURCES, Draft7Validator
+            )
+        except _artifacts.ArtifactError as exc:
+            errors.append(str(exc))
+            continue
+        except (VersionNotSupportedError, IndexError):
+            module.fail_json(
+                msg=f"kubernetes-validate has no schemas for Kubernetes {version}; "
+                "set kubernetes_version to a release between 1.25 and 1.37"
+            )
+        objects.extend(rows)
+        errors.extend(found)
+    for entry in module.params["helm_values"]:
+        texts[entry["path"]] = text = read_text(module, entry["path"])
+        errors.extend(
+            _artifacts.validate_helm_values(text, entry["path"], entry["chart"], _schemas.HELM_VALUES, Draft7Validator)
+        )
+        values.append({"path": entry["path"], "chart": entry["chart"]})
+    for path, text in texts.items():
+        hits = _artifacts.forbidden_hits(text, module.params["forbidden"])
+        if hits:
+            errors.append(
+                f"{path}: holds secret value(s) number {', '.join(map(str, hits))} of 'forbidden'; "
+                "secrets must go into Kubernetes Secrets or release_values with no_log, never into artifacts"
+            )
+
+    result = dict(changed=False, objects=objects, values=values, kubernetes_version=version)
+    if errors:
+        module.fail_json(
+            msg=f"{len(errors)} problem(s) in the rendered artifacts; fix the template or the variables that feed it, "
+            "then run again: " + "; ".join(errors),
+            errors=errors,
+            **result,
+        )
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
