@@ -7,6 +7,7 @@ unit tests exercise this without kubernetes-validate when they want to.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 
 try:
@@ -28,6 +29,12 @@ def json_path(parts: Iterable) -> str:
         else:
             out += f".{part}" if out else str(part)
     return out or "(top level)"
+
+
+def minor_version(text: str) -> tuple[int, int] | None:
+    """``v1.36.1`` or ``1.36`` -> (1, 36); None when text has no MAJOR.MINOR."""
+    match = re.match(r"^v?(\d+)\.(\d+)", text or "")
+    return (int(match[1]), int(match[2])) if match else None
 
 
 def load_documents(text: str, source: str) -> list[dict]:

@@ -157,7 +157,8 @@ from ansible_collections.mcpmesh.platform.plugins.module_utils import _artifacts
 
 try:
     import kubernetes_validate
-    from kubernetes_validate.utils import SchemaNotFoundError, VersionNotSupportedError
+    from kubernetes_validate import utils as kv_utils
+    from kubernetes_validate.utils import SchemaNotFoundError
 
     HAS_KV, KV_IMPORT_ERROR = True, None
 except ImportError:
@@ -203,6 +204,15 @@ def main() -> None:
 
     version = module.params["kubernetes_version"].lstrip("v")
     strict = module.params["strict"]
+    bundled = sorted({_artifacts.minor_version(v) for v in kv_utils.all_versions()} - {None})
+    wanted = _artifacts.minor_version(version)
+    if wanted is None or not bundled or wanted < bundled[0]:
+        oldest = ".".join(map(str, bundled[0])) if bundled else "?"
+        newest = ".".join(map(str, bundled[-1])) if bundled else "?"
+        module.fail_json(
+            msg=f"kubernetes-validate has no schemas for Kubernetes {version}; "
+            f"set kubernetes_version to a release between {oldest} and {newest} (newer releases use {newest})"
+        )
 
     def core_validate(obj: dict) -> str | None:
         try:
@@ -225,11 +235,6 @@ def main() -> None:
         except _artifacts.ArtifactError as exc:
             errors.append(str(exc))
             continue
-        except (VersionNotSupportedError, IndexError):
-            module.fail_json(
-                msg=f"kubernetes-validate has no schemas for Kubernetes {version}; "
-                "set kubernetes_version to a release between 1.25 and 1.37"
-            )
         objects.extend(rows)
         errors.extend(found)
     for entry in module.params["helm_values"]:
