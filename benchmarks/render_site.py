@@ -30,7 +30,7 @@ def main() -> int:
         cmd = [str(BIN / "ansible-playbook"), "site.yml", "-e", "mcpmesh_apply=false",
                "-e", f"mcpmesh_artifacts_dir={tmp}/artifacts"]
         times = []
-        for _ in range(args.runs + 1):
+        for _run in range(args.runs + 1):
             start = time.perf_counter()
             proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
             times.append(time.perf_counter() - start)
