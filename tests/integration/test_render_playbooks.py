@@ -1,0 +1,159 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The three playbooks users run, in render-only mode (``mcpmesh_apply=false``), with no cluster.
+
+* ``site.yml`` (the root file, which imports ``mcpmesh.platform.site``) runs to the end, renders
+  and validates the artifacts of every role of the stack, and a second run changes nothing.
+* ``playbooks/verify.yml`` and ``playbooks/teardown.yml`` run to the end and only report.
+* Fake licences are passed the way users pass real ones (``BUOYANT_LICENSE`` and
+  ``COSMONIC_LICENSE_KEY`` in the environment); neither appears in any artifact, nor in the
+  output of any run.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, run_playbook
+
+pytestmark = pytest.mark.slow
+
+FAKE_COSMONIC = "fake-cosmonic-licence-6f1c2a9d"
+FAKE_BUOYANT = "fake-buoyant-licence-0b7e44c1"
+ENV = {"COSMONIC_LICENSE_KEY": FAKE_COSMONIC, "BUOYANT_LICENSE": FAKE_BUOYANT}
+STACK = ("kind", "metallb", "linkerd", "cosmonic", "petstore")
+
+
+def render_only(artifacts: Path) -> dict:
+    return {"mcpmesh_apply": False, "mcpmesh_artifacts_dir": str(artifacts)}
+
+
+@pytest.fixture(scope="module")
+def artifacts(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("artifacts")
+
+
+@pytest.fixture(scope="module")
+def site_runs(artifacts):
+    """site.yml twice, render-only, into the same artifacts folder."""
+    first = run_playbook(ROOT / "site.yml", extra_vars=render_only(artifacts), env=ENV)
+    second = run_playbook(ROOT / "site.yml", extra_vars=render_only(artifacts), env=ENV)
+    return first, second
+
+
+def flat(text: str) -> str:
+    """The output with the callback's line wrapping undone."""
+    return " ".join(text.split())
+
+
+def assert_no_secret_in(text: str, where: str) -> None:
+    for secret in (FAKE_COSMONIC, FAKE_BUOYANT):
+        assert secret not in text, f"a licence appears in {where}"
+
+
+def test_site_runs_to_the_end_without_a_cluster(site_runs):
+    first, _ = site_runs
+    assert first.rc == 0, first
+    assert first.localhost["failed"] == 0, first
+    summary = flat(first.stdout)  # the access points, printed at the end
+    assert "Render-only run: nothing was applied" in summary, first
+    assert "Transport Type: Streamable HTTP, URL: http://petstore-mcp.localhost.cosmonic.sh/v1/mcp" in summary, first
+    assert "Host: petstore-mcp.localhost.cosmonic.sh" in summary and "linkerd viz dashboard" in summary, first
+
+
+def test_second_site_run_changes_nothing(site_runs):
+    _, second = site_runs
+    assert second.rc == 0, second
+    assert second.localhost["changed"] == 0, second
+
+
+def test_artifacts_of_the_whole_stack_exist_and_parse(site_runs, artifacts):
+    assert site_runs[0].rc == 0, site_runs[0]
+    for role in STACK:
+        files = [p for p in (artifacts / role).rglob("*") if p.is_file()]
+        assert files, f"no artifacts rendered for the {role} role under {artifacts / role}"
+        for path in files:
+            if path.suffix in (".yml", ".yaml"):
+                docs = [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
+                assert docs, f"{path} is empty"
+
+
+def test_artifacts_validate_again(site_runs, artifacts, tmp_path):
+    """Every rendered Kubernetes manifest, and the values files of the Cosmonic and Petstore charts,
+    pass validate_artifacts once more, with both licences as forbidden strings."""
+    assert site_runs[0].rc == 0, site_runs[0]
+    manifests = []
+    for path in sorted(artifacts.rglob("*.y*ml")):
+        docs = [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
+        if docs and all(isinstance(d, dict) and "apiVersion" in d and "kind" in d for d in docs):
+            if "Cluster" == docs[0].get("kind") and "kind.x-k8s.io" in docs[0].get("apiVersion", ""):
+                continue  # the kind cluster config is not a Kubernetes object
+            manifests.append(str(path))
+    assert any(m.endswith("petstore/backend.yml") for m in manifests), manifests
+    playbook = tmp_path / "validate.yml"
+    playbook.write_text(yaml.safe_dump([{
+        "name": "Validate the rendered stack.",
+        "hosts": "localhost",
+        "gather_facts": False,
+        "tasks": [{
+            "name": "Validate every manifest and the Cosmonic and Petstore values.",
+            "mcpmesh.platform.validate_artifacts": {
+                "manifests": manifests,
+                "helm_values": [
+                    {"path": str(artifacts / "cosmonic" / "control-values.yml"), "chart": "cosmonic-control"},
+                    {"path": str(artifacts / "cosmonic" / "hostgroup-values.yml"), "chart": "cosmonic-control-hostgroup"},
+                    {"path": str(artifacts / "petstore" / "mcp-values.yml"), "chart": "http-trigger"},
+                ],
+                "forbidden": [FAKE_COSMONIC, FAKE_BUOYANT],
+            },
+        }],
+    }], sort_keys=False))
+    result = run_playbook(playbook)
+    assert result.rc == 0, result
+
+
+def test_no_licence_in_any_artifact_or_output(site_runs, artifacts):
+    for run in site_runs:
+        assert_no_secret_in(run.stdout + run.stderr, "the output of site.yml")
+    files = [p for p in artifacts.rglob("*") if p.is_file()]
+    assert files
+    for path in files:
+        assert_no_secret_in(path.read_text(errors="replace"), str(path))
+
+
+def test_cosmonic_and_petstore_values_are_the_seed_s(site_runs, artifacts):
+    assert site_runs[0].rc == 0, site_runs[0]
+    control = yaml.safe_load((artifacts / "cosmonic" / "control-values.yml").read_text())
+    assert control == {"envoy": {"service": {"type": "NodePort", "httpNodePort": 30950}}}
+    mcp = yaml.safe_load((artifacts / "petstore" / "mcp-values.yml").read_text())
+    component = mcp["components"][0]
+    assert component["image"] == "ghcr.io/cosmonic-labs/petstore-mcp-server:v0.3.0"
+    assert component["localResources"]["environment"]["config"] == {
+        "SERVICE_URL": "http://petstore.petstore.svc.cluster.local:8080/api/v3"}
+    assert {"namespace": "wasi", "package": "config", "interfaces": ["store"], "version": "0.2.0-rc.1"} in mcp["hostInterfaces"]
+    assert mcp["ingress"]["host"] == "petstore-mcp.localhost.cosmonic.sh"
+
+
+@pytest.mark.parametrize("name", ["playbooks/verify.yml", "playbooks/teardown.yml"])
+def test_verify_and_teardown_run_to_the_end_and_only_report(site_runs, artifacts, name):
+    before = {p: p.stat().st_mtime_ns for p in artifacts.rglob("*") if p.is_file()}
+    result = run_playbook(ROOT / name, extra_vars=render_only(artifacts), env=ENV)
+    assert result.rc == 0, result
+    assert result.localhost["failed"] == 0, result
+    assert result.localhost["changed"] == 0, result
+    assert "Render-only" in result.stdout, result
+    assert_no_secret_in(result.stdout + result.stderr, f"the output of {name}")
+    after = {p: p.stat().st_mtime_ns for p in artifacts.rglob("*") if p.is_file()}
+    assert after == before, "a checks-only or teardown run touched the artifacts"
+
+
+def test_teardown_keeps_the_cluster_unless_asked(site_runs, artifacts):
+    kept = run_playbook(ROOT / "playbooks/teardown.yml", extra_vars=render_only(artifacts), env=ENV)
+    assert kept.rc == 0, kept
+    assert "would be kept; delete it with -e mcpmesh_teardown_cluster=true" in flat(kept.stdout), kept
+    deleted = run_playbook(ROOT / "playbooks/teardown.yml",
+                           extra_vars={**render_only(artifacts), "mcpmesh_teardown_cluster": True}, env=ENV)
+    assert deleted.rc == 0, deleted
+    assert "would be deleted" in flat(deleted.stdout), deleted
+    assert "would be kept" not in flat(deleted.stdout), deleted
