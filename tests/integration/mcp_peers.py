@@ -1,0 +1,239 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Starting the real MCP peers (tests/peers) and a few misbehaving HTTP endpoints for the mcp_verify tests.
+
+The peers are the official SDKs' servers; the misbehaving endpoints are plain ``http.server`` handlers
+that answer with bad HTTP (500, HTML, wrong content types, streams that never end, oversized bodies,
+401) to prove the verifier's error paths. They do not imitate an MCP server.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+PEERS = ROOT / "tests" / "peers"
+PYTHON_PEER = PEERS / "python_server.py"
+TS_PEER = PEERS / "ts" / "server.mjs"
+TS_READY = (PEERS / "ts" / "node_modules" / "@modelcontextprotocol" / "sdk" / "package.json").exists()
+HOST_HEADER = "petstore-mcp.localhost.cosmonic.sh"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Peer:
+    """One peer process on 127.0.0.1; ``url`` is its MCP endpoint."""
+
+    def __init__(self, kind: str, *args: str, path: str = "/mcp", port: int | None = None, log_dir: Path | None = None):
+        self.kind = kind
+        self.args = args
+        self.port = port or free_port()
+        self.path = path
+        self.url = f"http://127.0.0.1:{self.port}{path}"
+        self.log = (log_dir or Path("/tmp")) / f"peer-{kind}-{self.port}.log"
+        self.proc: subprocess.Popen | None = None
+
+    def command(self) -> list[str]:
+        common = ["--port", str(self.port), "--path", self.path, *self.args]
+        if self.kind == "python":
+            return [sys.executable, str(PYTHON_PEER), *common]
+        return ["node", str(TS_PEER), *common]
+
+    def start(self) -> Peer:
+        with open(self.log, "wb") as log:
+            self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+        return self
+
+    def wait_listening(self, timeout: float = 30) -> Peer:
+        """Poll the port with a deadline (a readiness check, not a fixed sleep)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.kind} peer exited with {self.proc.returncode}:\n{self.output()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
+                    return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"{self.kind} peer did not listen on {self.port} within {timeout} s:\n{self.output()}")
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def stop(self) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def start_all(peers: dict[str, Peer]) -> dict[str, Peer]:
+    for peer in peers.values():
+        peer.start()
+    for peer in peers.values():
+        peer.wait_listening()
+    return peers
+
+
+# ---------------------------------------------------------------------------------------------
+# Misbehaving HTTP endpoints
+
+
+class Misbehaving:
+    """A ThreadingHTTPServer whose paths each answer POSTs with one kind of bad HTTP."""
+
+    def __init__(self) -> None:
+        self.stop_event = threading.Event()
+        self.requests: list[tuple[str, dict]] = []
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _send(self, status, ctype, body: bytes, extra=None):
+                self.send_response(status)
+                if ctype:
+                    self.send_header("Content-Type", ctype)
+                for name, value in (extra or {}).items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def _open_stream(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.end_headers()  # no length: the stream ends when the connection closes
+
+            def _hold(self, chunk: bytes = b": keep-alive\n\n", every: float = 0.2):
+                try:
+                    while not owner.stop_event.wait(every):
+                        if chunk:
+                            self.wfile.write(chunk)
+                            self.wfile.flush()
+                except OSError:
+                    pass
+                self.close_connection = True
+
+            def do_DELETE(self):  # noqa: N802
+                self._send(405, None, b"")
+
+            def do_POST(self):  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                owner.requests.append((self.path, dict(self.headers)))
+                try:
+                    message = json.loads(raw or b"{}")
+                except ValueError:
+                    message = {}
+                path = self.path
+                if path == "/500":
+                    return self._send(500, "text/html", b"<html><body><h1>500 Internal Server Error</h1></body></html>")
+                if path == "/html":
+                    return self._send(200, "text/html", b"<!doctype html><html><title>Welcome to nginx!</title></html>")
+                if path == "/plain":
+                    return self._send(200, "text/plain", b"OK")
+                if path == "/not-jsonrpc":
+                    return self._send(200, "application/json", b'{"hello": "world"}')
+                if path == "/malformed-sse":
+                    self._open_stream()
+                    self.wfile.write(b"event: message\ndata: {this is not json\n\n")
+                    self.close_connection = True
+                    return None
+                if path == "/big":
+                    return self._send(200, "application/json", b'{"padding": "' + b"x" * 2_000_000 + b'"}')
+                if path == "/big-stream":
+                    self._open_stream()
+                    note = {"jsonrpc": "2.0", "method": "notifications/message", "params": {"data": "x" * 8000}}
+                    return self._hold(b"data: " + json.dumps(note).encode() + b"\n\n", 0.001)
+                if path == "/never":
+                    self._open_stream()
+                    return self._hold()
+                if path == "/silent":
+                    self._open_stream()
+                    return self._hold(b"")
+                if path == "/auth":
+                    if self.headers.get("Authorization") != "Bearer s3cret":
+                        return self._send(401, "application/json", b'{"error": "invalid_token"}',
+                                          {"WWW-Authenticate": 'Bearer error="invalid_token"'})
+                    return self._send(200, "text/plain", b"authorised, but not MCP")
+                if path == "/redirect":
+                    return self._send(307, None, b"", {"Location": "/mcp"})
+                if path == "/open-after-answer":
+                    # Answers each request with a bare result, then keeps the stream open.
+                    if "id" not in message:
+                        return self._send(202, None, b"")
+                    results = {"initialize": {"protocolVersion": "2025-11-25", "capabilities": {},
+                                              "serverInfo": {"name": "open-stream", "version": "0"}},
+                               "tools/list": {"tools": [{"name": "t", "inputSchema": {"type": "object"}}]}}
+                    result = results.get(message.get("method"), {"content": [{"type": "text", "text": "ok"}]})
+                    self._open_stream()
+                    self.wfile.write(b"data: " + json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}).encode()
+                                     + b"\n\n")
+                    self.wfile.flush()
+                    return self._hold()
+                return self._send(404, "text/plain", b"Not Found")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> Misbehaving:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop_event.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Doorstop:
+    """Holds a port before the server is started: accepts and drops connections, and signals the first one.
+
+    The wait test starts the real server on this port once the module has tried (and failed) at least once."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.knocked = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                conn, _addr = self.sock.accept()
+            except OSError:
+                return
+            conn.close()
+            self.knocked.set()
+
+    def close(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)  # wakes the accept() above
+        except OSError:
+            pass
+        self.sock.close()
+        self.thread.join(timeout=5)
