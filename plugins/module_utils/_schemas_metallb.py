@@ -1,10 +1,149 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 # Note that this module util is PRIVATE to the collection. It can have breaking changes at any time.
-"""JSON schemas for the metallb custom resources and Helm values we render (the fields we set)."""
+"""JSON schemas for the metallb custom resources and Helm values we render (the fields we set).
+
+Sources (see docs/kind-and-metallb.md):
+
+* ``IPAddressPool`` and ``L2Advertisement``, ``metallb.io/v1beta1``: MetalLB's
+  api/v1beta1/ipaddresspool_types.go and l2advertisement_types.go at v0.16.1 (stack-facts.md §2.1).
+  ``spec.addresses`` holds CIDRs or ``start-end`` ranges; pools and advertisements live in the
+  MetalLB namespace. Unknown spec keys are errors, so a typo never reaches the webhook.
+* The ``metallb`` chart 0.16.1 values the role sets: ``speaker.frr.enabled`` and
+  ``frrk8s.enabled`` (both false: native L2 mode; 0.16 enables frr-k8s by default, and the chart
+  cannot run both FRR modes), ``speaker.ignoreExcludeLB``, ``crds.validationFailurePolicy``,
+  ``loadBalancerClass``. Other chart keys pass through unchecked (metallb_values may set them).
+"""
 from __future__ import annotations
 
+_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+_DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+# a CIDR (10.0.0.0/24, fc00::/120) or a range (a-b); ipaddress-level checks are metallb_range's job
+_POOL_ENTRY = r"^[0-9A-Fa-f.:]+(/[0-9]{1,3}|-[0-9A-Fa-f.:]+)$"
+
+_LABEL_SELECTOR = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "matchLabels": {"type": "object", "additionalProperties": {"type": "string"}},
+        "matchExpressions": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["key", "operator"],
+                "additionalProperties": False,
+                "properties": {
+                    "key": {"type": "string", "minLength": 1},
+                    "operator": {"enum": ["In", "NotIn", "Exists", "DoesNotExist"]},
+                    "values": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+        },
+    },
+}
+
+
+def _object(api_version: str, kind: str, spec: dict) -> dict:
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": f"{kind} ({api_version}), the fields the metallb role sets",
+        "type": "object",
+        "required": ["apiVersion", "kind", "metadata", "spec"],
+        "additionalProperties": False,
+        "properties": {
+            "apiVersion": {"const": api_version},
+            "kind": {"const": kind},
+            "metadata": {
+                "type": "object",
+                "required": ["name", "namespace"],
+                "properties": {
+                    "name": {"type": "string", "pattern": _DNS_SUBDOMAIN, "maxLength": 253},
+                    "namespace": {"type": "string", "pattern": _DNS_LABEL, "maxLength": 63},
+                    "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
+            "spec": spec,
+        },
+    }
+
+
+_IP_ADDRESS_POOL = _object("metallb.io/v1beta1", "IPAddressPool", {
+    "type": "object",
+    "required": ["addresses"],
+    "additionalProperties": False,
+    "properties": {
+        "addresses": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": _POOL_ENTRY}},
+        "autoAssign": {"type": "boolean"},
+        "avoidBuggyIPs": {"type": "boolean"},
+        "serviceAllocation": {
+            "type": "object",
+            "additionalProperties": False,
+            "properties": {
+                "priority": {"type": "integer"},
+                "namespaces": {"type": "array", "items": {"type": "string", "pattern": _DNS_LABEL}},
+                "namespaceSelectors": {"type": "array", "items": _LABEL_SELECTOR},
+                "serviceSelectors": {"type": "array", "items": _LABEL_SELECTOR},
+            },
+        },
+    },
+})
+
+_L2_ADVERTISEMENT = _object("metallb.io/v1beta1", "L2Advertisement", {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "ipAddressPools": {"type": "array", "items": {"type": "string", "pattern": _DNS_SUBDOMAIN}},
+        "ipAddressPoolSelectors": {"type": "array", "items": _LABEL_SELECTOR},
+        "nodeSelectors": {"type": "array", "items": _LABEL_SELECTOR},
+        "serviceSelectors": {"type": "array", "items": _LABEL_SELECTOR},
+        "interfaces": {"type": "array", "items": {"type": "string", "minLength": 1}},
+    },
+})
+
+_ENABLED = {"type": "object", "properties": {"enabled": {"type": "boolean"}}}
+
+_CHART_VALUES = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "metallb chart values (the keys the metallb role sets)",
+    "type": "object",
+    "properties": {
+        "speaker": {
+            "type": "object",
+            "properties": {
+                "enabled": {"type": "boolean"},
+                "frr": _ENABLED,
+                "ignoreExcludeLB": {"type": "boolean"},
+            },
+        },
+        "frrk8s": _ENABLED,
+        "controller": {"type": "object", "properties": {"enabled": {"type": "boolean"}}},
+        "crds": {
+            "type": "object",
+            "properties": {
+                "enabled": {"type": "boolean"},
+                "validationFailurePolicy": {"enum": ["Fail", "Ignore"]},
+            },
+        },
+        "loadBalancerClass": {"type": "string"},
+    },
+    # The chart cannot run FRR inside the speaker and the frr-k8s daemon at the same time.
+    "not": {
+        "required": ["speaker", "frrk8s"],
+        "properties": {
+            "speaker": {"required": ["frr"], "properties": {"frr": {"required": ["enabled"],
+                                                                    "properties": {"enabled": {"const": True}}}}},
+            "frrk8s": {"required": ["enabled"], "properties": {"enabled": {"const": True}}},
+        },
+    },
+}
+
 # (apiVersion, kind) -> JSON schema of the whole object
-CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {}
+CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {
+    ("metallb.io/v1beta1", "IPAddressPool"): _IP_ADDRESS_POOL,
+    ("metallb.io/v1beta1", "L2Advertisement"): _L2_ADVERTISEMENT,
+}
 
 # chart key (as used in validate_artifacts' helm_values[].chart) -> JSON schema of the values file
-HELM_VALUES: dict[str, dict] = {}
+HELM_VALUES: dict[str, dict] = {
+    "metallb": _CHART_VALUES,
+}
