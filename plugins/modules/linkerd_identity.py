@@ -1,0 +1,247 @@
+#!/usr/bin/python
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: linkerd_identity
+short_description: Decide Linkerd's trust anchor and issuer certificates, generating or renewing them as needed
+version_added: 0.1.0
+description:
+  - Works out the identity certificates a Linkerd control plane with C(identity.issuer.scheme=kubernetes.io/tls) needs,
+    from what the cluster already holds and what the user supplies, and returns the C(data) of the two Secrets
+    to write. It talks to no cluster; the caller reads the Secrets (for example with C(kubernetes.core.k8s_info))
+    and writes them (with C(kubernetes.core.k8s)), both with C(no_log).
+  - The trust anchor is an ECDSA P-256 CA valid for O(anchor_validity_days). The issuer is an ECDSA P-256 CA with
+    path length 0, signed by the anchor, valid for O(issuer_validity_days) (never past the anchor).
+  - Certificates found in the cluster are reused while they are what Linkerd accepts and the issuer has at least
+    O(renew_before_days) left; otherwise the issuer is renewed with the anchor's key. Supplied PEMs win over the
+    cluster's.
+  - Private keys are written as SEC1 C(EC PRIVATE KEY) blocks, the only form Linkerd reads.
+  - The result holds private keys, and so do the arguments that pass existing keys in, so set C(no_log) on the task.
+author:
+  - mcpmesh maintainers (@mcpmesh)
+requirements:
+  - cryptography >= 42.0 (on the host that runs the module)
+extends_documentation_fragment:
+  - mcpmesh.platform._attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - The module only computes; check mode computes the same.
+  diff_mode:
+    support: none
+  idempotent:
+    support: full
+    details:
+      - Given back its own Secrets' data, it returns the same certificates and RV(changed=false) until the issuer is near expiry.
+options:
+  issuer_secret:
+    description:
+      - The C(data) of the existing C(linkerd-identity-issuer) Secret (base64 values with keys C(tls.crt), C(tls.key),
+        C(ca.crt)), or nothing when there is none.
+    type: dict
+  anchor_secret:
+    description:
+      - The C(data) of the existing trust anchor Secret (base64 C(tls.crt) and C(tls.key)), or nothing.
+      - Without it the issuer cannot be renewed, unless O(anchor_key_pem) is given.
+    type: dict
+  anchor_cert_pem:
+    description: A trust anchor certificate (PEM) to use instead of the cluster's or a generated one.
+    type: str
+  anchor_key_pem:
+    description: The key of O(anchor_cert_pem) (PEM, unencrypted), used only in memory to sign the issuer.
+    type: str
+  issuer_cert_pem:
+    description: An issuer certificate (PEM) to use; needs O(issuer_key_pem) and O(anchor_cert_pem).
+    type: str
+  issuer_key_pem:
+    description: The key of O(issuer_cert_pem) (PEM, unencrypted).
+    type: str
+  renew_before_days:
+    description: Renew the issuer when fewer days than this remain (C(linkerd check) warns under 60).
+    type: int
+    default: 60
+  issuer_validity_days:
+    description: Validity of a new issuer certificate.
+    type: int
+    default: 365
+  anchor_validity_days:
+    description: Validity of a new trust anchor.
+    type: int
+    default: 3650
+  rotate_anchor:
+    description:
+      - Replace an expired, unusable or nearly expired trust anchor with a new one. Every meshed workload then has
+        to be restarted to trust it. Without this the module fails in that case and says what to do.
+    type: bool
+    default: false
+  trust_domain:
+    description: The trust domain, used in the certificates' common names.
+    type: str
+    default: cluster.local
+  namespace:
+    description: The control plane's namespace, used in the issuer's common name (C(identity.<namespace>.<trust domain>)).
+    type: str
+    default: linkerd
+"""
+
+EXAMPLES = r"""
+- name: Read the identity Secrets of the cluster.
+  kubernetes.core.k8s_info:
+    kind: Secret
+    namespace: linkerd
+    name: "{{ item }}"
+  loop: [linkerd-identity-issuer, linkerd-trust-anchor]
+  register: identity_secrets
+  no_log: true
+
+- name: Decide the certificates (reuse, renew or generate).
+  mcpmesh.platform.linkerd_identity:
+    issuer_secret: "{{ identity_secrets.results[0].resources[0].data | default(omit) }}"
+    anchor_secret: "{{ identity_secrets.results[1].resources[0].data | default(omit) }}"
+  register: identity
+  no_log: true
+
+- name: Create or update the issuer Secret.
+  kubernetes.core.k8s:
+    definition:
+      apiVersion: v1
+      kind: Secret
+      type: kubernetes.io/tls
+      metadata: {name: linkerd-identity-issuer, namespace: linkerd}
+      data: "{{ identity.issuer_secret_data }}"
+  no_log: true
+"""
+
+RETURN = r"""
+changed:
+  description: Whether new certificates were made or supplied, that is whether the Secrets must be written.
+  returned: always
+  type: bool
+trust_anchor_pem:
+  description: The trust anchor certificate (public), for the chart value C(identityTrustAnchorsPEM).
+  returned: success
+  type: str
+issuer_cert_pem:
+  description: The issuer certificate (public).
+  returned: success
+  type: str
+issuer_key_pem:
+  description: The issuer's private key. Sensitive; register with C(no_log).
+  returned: success
+  type: str
+issuer_secret_data:
+  description: The C(data) of the C(kubernetes.io/tls) issuer Secret (base64 C(tls.crt), C(tls.key), C(ca.crt)). Sensitive.
+  returned: success
+  type: dict
+anchor_secret_data:
+  description: The C(data) of the trust anchor Secret (base64 C(tls.crt), C(tls.key)), or V(null) when the anchor's key is not known. Sensitive.
+  returned: success
+  type: dict
+anchor_action:
+  description: V(generated), V(reused), V(supplied) or V(rotated).
+  returned: success
+  type: str
+issuer_action:
+  description: V(generated), V(reused), V(supplied) or V(renewed).
+  returned: success
+  type: str
+renew_reason:
+  description: Why the issuer was renewed, when it was.
+  returned: success
+  type: str
+trust_anchor:
+  description: Public facts about the trust anchor.
+  returned: success
+  type: dict
+  contains:
+    subject:
+      description: The subject (RFC 4514).
+      type: str
+    issuer:
+      description: The issuer's name (RFC 4514).
+      type: str
+    serial:
+      description: The serial number, hexadecimal.
+      type: str
+    not_before:
+      description: Start of validity (ISO 8601).
+      type: str
+    not_after:
+      description: End of validity (ISO 8601).
+      type: str
+    ca:
+      description: Whether it is a CA.
+      type: bool
+    path_length:
+      description: The path length constraint, V(null) for none.
+      type: int
+issuer:
+  description: Public facts about the issuer certificate, as in RV(trust_anchor).
+  returned: success
+  type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _linkerd_certs
+
+
+def main() -> None:
+    # The key material comes back in the result on purpose (the caller writes it into Secrets), and
+    # Ansible masks every no_log argument value wherever it appears in a result, which would replace
+    # the reused keys with asterisks. So the arguments are not no_log here: the caller's task is
+    # (the role's tasks that run this module, read the Secrets and write them all set no_log: true).
+    module = AnsibleModule(
+        argument_spec=dict(
+            issuer_secret=dict(type="dict", no_log=False),
+            anchor_secret=dict(type="dict", no_log=False),
+            anchor_cert_pem=dict(type="str"),
+            anchor_key_pem=dict(type="str", no_log=False),
+            issuer_cert_pem=dict(type="str"),
+            issuer_key_pem=dict(type="str", no_log=False),
+            renew_before_days=dict(type="int", default=60),
+            issuer_validity_days=dict(type="int", default=365),
+            anchor_validity_days=dict(type="int", default=3650),
+            rotate_anchor=dict(type="bool", default=False),
+            trust_domain=dict(type="str", default="cluster.local"),
+            namespace=dict(type="str", default="linkerd"),
+        ),
+        required_together=[("issuer_cert_pem", "issuer_key_pem")],
+        required_by={"anchor_key_pem": "anchor_cert_pem", "issuer_cert_pem": "anchor_cert_pem"},
+        supports_check_mode=True,
+    )
+    if not _linkerd_certs.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib("cryptography"), exception=str(_linkerd_certs.CRYPTOGRAPHY_IMPORT_ERROR))
+    params = module.params
+    if params["issuer_validity_days"] < 1 or params["anchor_validity_days"] < 1 or params["renew_before_days"] < 0:
+        module.fail_json(msg="issuer_validity_days and anchor_validity_days must be at least 1, renew_before_days at least 0.")
+    if params["renew_before_days"] >= params["issuer_validity_days"]:
+        module.fail_json(msg=f"renew_before_days ({params['renew_before_days']}) must be less than issuer_validity_days "
+                             f"({params['issuer_validity_days']}), or every run would renew the issuer.")
+    try:
+        result = _linkerd_certs.resolve(
+            params["issuer_secret"] or None,
+            params["anchor_secret"] or None,
+            anchor_cert_pem=params["anchor_cert_pem"],
+            anchor_key_pem=params["anchor_key_pem"],
+            issuer_cert_pem=params["issuer_cert_pem"],
+            issuer_key_pem=params["issuer_key_pem"],
+            renew_before_days=params["renew_before_days"],
+            issuer_validity_days=params["issuer_validity_days"],
+            anchor_validity_days=params["anchor_validity_days"],
+            rotate_anchor=params["rotate_anchor"],
+            trust_domain=params["trust_domain"],
+            namespace=params["namespace"],
+        )
+    except _linkerd_certs.IdentityError as exc:
+        module.fail_json(msg=f"Linkerd's identity certificates cannot be used: {exc}")
+    for warning in result.pop("warnings"):
+        module.warn(warning)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
