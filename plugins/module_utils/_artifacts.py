@@ -72,7 +72,21 @@ def schema_errors(schema: Mapping, instance, validator_cls) -> list[str]:
     """All jsonschema errors for instance, as ``path: message`` strings, sorted by path."""
     validator = validator_cls(schema)
     errors = sorted(validator.iter_errors(instance), key=lambda e: list(map(str, e.absolute_path)))
-    return [f"{json_path(e.absolute_path)}: {e.message}" for e in errors]
+    return [f"{json_path(e.absolute_path)}: {error_message(e.message, e.instance)}" for e in errors]
+
+
+def error_message(message: str, instance, limit: int = 300) -> str:
+    """A schema error without the offending value: it may be a secret put in the wrong place.
+
+    jsonschema starts most messages with ``repr(instance)``; for strings, objects and arrays that
+    part becomes "the <type> value" (numbers and booleans are shown).
+    What remains (keys, the schema's expectation) is kept, cut at ``limit`` characters.
+    """
+    shown = repr(instance)
+    if isinstance(instance, (dict, list, str)) and shown in message:
+        kind = "object" if isinstance(instance, dict) else "array" if isinstance(instance, list) else "string"
+        message = message.replace(shown, f"the {kind} value")
+    return message if len(message) <= limit else message[:limit] + "..."
 
 
 def validate_manifest_objects(

@@ -53,7 +53,7 @@ def assert_no_secret_in(text: str, where: str) -> None:
 
 
 def test_site_runs_to_the_end_without_a_cluster(site_runs):
-    first, _ = site_runs
+    first = site_runs[0]
     assert first.rc == 0, first
     assert first.localhost["failed"] == 0, first
     summary = flat(first.stdout)  # the access points, printed at the end
@@ -63,7 +63,7 @@ def test_site_runs_to_the_end_without_a_cluster(site_runs):
 
 
 def test_second_site_run_changes_nothing(site_runs):
-    _, second = site_runs
+    second = site_runs[1]
     assert second.rc == 0, second
     assert second.localhost["changed"] == 0, second
 

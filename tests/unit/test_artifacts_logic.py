@@ -103,3 +103,21 @@ def test_every_registered_schema_is_a_valid_json_schema():
 @pytest.mark.parametrize(("text", "expected"), [("v1.36.1", (1, 36)), ("1.30", (1, 30)), ("x", None), ("", None)])
 def test_minor_version(text, expected):
     assert art.minor_version(text) == expected
+
+
+def test_schema_errors_never_repeat_the_offending_value():
+
+    secret = "-----BEGIN EC PRIVATE KEY-----abc"
+    schema = {"type": "object", "properties": {"identity": {"type": "object"}, "n": {"enum": [1, 2]}},
+              "additionalProperties": False}
+    errors = art.schema_errors(schema, {"identity": secret, "n": secret, "license": secret}, Draft7Validator)
+    assert errors, "the instance breaks three rules"
+    text = "\n".join(errors)
+    assert secret not in text, text
+    assert "identity: the string value is not of type 'object'" in text, text
+    assert "'license' was unexpected" in text, text
+
+
+def test_long_schema_messages_are_cut():
+    assert art.error_message("x" * 1000, None).endswith("...")
+    assert len(art.error_message("x" * 1000, None)) == 303
