@@ -59,6 +59,7 @@ def parse_recap(stdout: str) -> dict[str, dict[str, int]]:
 
 class PlaybookResult:
     def __init__(self, proc: subprocess.CompletedProcess):
+        self.result = None  # what the module returned, set by run_module
         self.rc = proc.returncode
         self.stdout = proc.stdout
         self.stderr = proc.stderr
@@ -80,6 +81,30 @@ def run_playbook(playbook: str | Path, *args: str, extra_vars: dict | None = Non
     proc = subprocess.run(cmd, cwd=ROOT, env=ansible_env(**(env or {})), capture_output=True,
                           text=True, timeout=timeout, check=False)
     return PlaybookResult(proc)
+
+
+def run_module(workdir: Path, module: str, args: dict, *extra: str, bin_dir: Path | None = None,
+               env: dict[str, str] | None = None) -> PlaybookResult:
+    """Run one module through ``ansible-playbook`` and keep what it returned.
+
+    The result is on ``.result`` (None when the module never ran); a failing module still fails
+    the run, with its own message. ``bin_dir`` goes first on PATH, for stand-in CLIs.
+    """
+    path, out = workdir / "pb.yml", workdir / "result.json"
+    out.unlink(missing_ok=True)
+    tasks = [
+        {"name": "Run the module.", module: args, "register": "result", "ignore_errors": True},
+        {"name": "Keep the result.", "ansible.builtin.copy": {"content": "{{ result | to_json }}", "dest": str(out), "mode": "0600"},
+         "check_mode": False, "changed_when": False},
+        {"name": "Fail as the module did.", "ansible.builtin.fail": {"msg": "{{ result.msg }}"}, "when": "result is failed"},
+    ]
+    path.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
+    run_env = dict(env or {})
+    if bin_dir is not None:
+        run_env["PATH"] = f"{bin_dir}{os.pathsep}{BIN}{os.pathsep}/bin"
+    res = run_playbook(path, *extra, env=run_env)
+    res.result = json.loads(out.read_text()) if out.exists() else None
+    return res
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, run_playbook
+from conftest import run_module
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "kind"
 pytestmark = pytest.mark.slow
@@ -122,27 +122,7 @@ class World:
         return calls
 
     def run(self, args: dict, *extra: str):
-        playbook = self.root / "pb.yml"
-        result = self.root / "result.json"
-        result.unlink(missing_ok=True)
-        playbook.write_text(textwrap.dedent(f"""\
-            - hosts: localhost
-              gather_facts: false
-              tasks:
-                - name: Manage the kind cluster.
-                  mcpmesh.platform.kind_cluster: {json.dumps(args)}
-                  register: cluster
-                - name: Write the result where the test reads it.
-                  ansible.builtin.copy:
-                    content: "{{{{ cluster | to_json }}}}"
-                    dest: "{result}"
-                    mode: "0644"
-                  check_mode: false
-                  changed_when: false
-            """))
-        res = run_playbook(playbook, *extra, env={"PATH": f"{self.bin}:{BIN}:/bin"})
-        res.result = json.loads(result.read_text()) if result.exists() else None
-        return res
+        return run_module(self.root, "mcpmesh.platform.kind_cluster", args, *extra, bin_dir=self.bin)
 
 
 @pytest.fixture

@@ -7,13 +7,11 @@ A counter lets one stand-in answer differently on later calls (a control plane t
 """
 from __future__ import annotations
 
-import json
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from conftest import BIN, run_playbook
+from conftest import run_module
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "linkerd"
 pytestmark = pytest.mark.slow
@@ -37,38 +35,8 @@ def stand_in(bin_dir: Path, answers: dict[str, list[tuple[str, int]]]) -> Path:
     return log
 
 
-def play(tmp_path: Path, module: str, args: dict) -> Path:
-    path = tmp_path / "pb.yml"
-    path.write_text(textwrap.dedent(f"""\
-        - hosts: localhost
-          gather_facts: false
-          tasks:
-            - name: Run the module.
-              {module}: {json.dumps(args)}
-              register: result
-              ignore_errors: true
-            - name: Keep the result.
-              ansible.builtin.copy:
-                content: "{{{{ result | to_json }}}}"
-                dest: "{tmp_path / 'result.json'}"
-                mode: "0600"
-              check_mode: false
-              changed_when: false
-            - name: Fail as the module did.
-              ansible.builtin.fail:
-                msg: "{{{{ result.msg }}}}"
-              when: result is failed
-        """))
-    return path
-
-
 def run(tmp_path, module, args, check_mode=False):
-    bin_dir = tmp_path / "bin"
-    extra = ["--check"] if check_mode else []
-    out = tmp_path / "result.json"
-    out.unlink(missing_ok=True)
-    res = run_playbook(play(tmp_path, module, args), *extra, env={"PATH": f"{bin_dir}:{BIN}:/bin"})
-    res.result = json.loads(out.read_text()) if out.exists() else None
+    res = run_module(tmp_path, module, args, *(["--check"] if check_mode else []), bin_dir=tmp_path / "bin")
     res.stdout = " ".join(res.stdout.split())  # the callback's line wrapping undone
     return res
 

@@ -8,12 +8,11 @@ venv and /bin, so the machine's own docker does not leak in.
 from __future__ import annotations
 
 import json
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from conftest import BIN, run_playbook
+from conftest import run_module
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "metallb"
 pytestmark = pytest.mark.slow
@@ -43,26 +42,7 @@ def bin_dir(tmp_path):
 
 
 def run(tmp_path, bin_dir, args: dict, *extra):
-    playbook = tmp_path / "pb.yml"
-    playbook.write_text(textwrap.dedent(f"""\
-        - hosts: localhost
-          gather_facts: false
-          tasks:
-            - name: Choose the MetalLB pool.
-              mcpmesh.platform.metallb_range: {json.dumps(args)}
-              register: pool
-            - name: Write the result where the test reads it.
-              ansible.builtin.copy:
-                content: "{{{{ pool | to_json }}}}"
-                dest: "{tmp_path}/result.json"
-                mode: "0644"
-              check_mode: false
-              changed_when: false
-        """))
-    res = run_playbook(playbook, *extra, env={"PATH": f"{bin_dir}:{BIN}:/bin"})
-    result_file = tmp_path / "result.json"
-    res.result = json.loads(result_file.read_text()) if result_file.exists() else None
-    return res
+    return run_module(tmp_path, "mcpmesh.platform.metallb_range", args, *extra, bin_dir=bin_dir)
 
 
 @pytest.mark.parametrize(
