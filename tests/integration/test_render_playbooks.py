@@ -80,7 +80,7 @@ def test_artifacts_of_the_whole_stack_exist_and_parse(site_runs, artifacts):
 
 
 def test_artifacts_validate_again(site_runs, artifacts, tmp_path):
-    """Every rendered Kubernetes manifest, and the values files of the Cosmonic and Petstore charts,
+    """Every rendered Kubernetes manifest, and the values file of every chart the stack installs,
     pass validate_artifacts once more, with both licences as forbidden strings."""
     assert site_runs[0].rc == 0, site_runs[0]
     manifests = []
@@ -97,10 +97,14 @@ def test_artifacts_validate_again(site_runs, artifacts, tmp_path):
         "hosts": "localhost",
         "gather_facts": False,
         "tasks": [{
-            "name": "Validate every manifest and the Cosmonic and Petstore values.",
+            "name": "Validate every manifest and every chart's values.",
             "mcpmesh.platform.validate_artifacts": {
                 "manifests": manifests,
                 "helm_values": [
+                    {"path": str(artifacts / "metallb" / "values.yml"), "chart": "metallb"},
+                    {"path": str(artifacts / "linkerd" / "crds-values.yml"), "chart": "linkerd-enterprise-crds"},
+                    {"path": str(artifacts / "linkerd" / "control-plane-values.yml"), "chart": "linkerd-enterprise-control-plane"},
+                    {"path": str(artifacts / "linkerd" / "viz-values.yml"), "chart": "linkerd-viz"},
                     {"path": str(artifacts / "cosmonic" / "control-values.yml"), "chart": "cosmonic-control"},
                     {"path": str(artifacts / "cosmonic" / "hostgroup-values.yml"), "chart": "cosmonic-control-hostgroup"},
                     {"path": str(artifacts / "petstore" / "mcp-values.yml"), "chart": "http-trigger"},
