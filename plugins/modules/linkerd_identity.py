@@ -18,7 +18,10 @@ description:
     O(renew_before_days) left; otherwise the issuer is renewed with the anchor's key. Supplied PEMs win over the
     cluster's.
   - Private keys are written as SEC1 C(EC PRIVATE KEY) blocks, the only form Linkerd reads.
-  - The result holds private keys, and so do the arguments that pass existing keys in, so set C(no_log) on the task.
+  - Private keys come in only as PEM through the C(no_log) options O(current_anchor_key_pem),
+    O(current_issuer_key_pem), O(anchor_key_pem) and O(issuer_key_pem), and go out only base64-encoded, inside
+    RV(issuer_secret_data) and RV(anchor_secret_data), ready for a Secret's C(data). Certificates are public and
+    have options of their own. Still register the result with C(no_log) on the task, since it holds keys.
 author:
   - mcpmesh maintainers (@mcpmesh)
 requirements:
@@ -35,18 +38,30 @@ attributes:
   idempotent:
     support: full
     details:
-      - Given back its own Secrets' data, it returns the same certificates and RV(changed=false) until the issuer is near expiry.
+      - Given back the certificates and keys of its own Secrets, it returns the same certificates and RV(changed=false)
+        until the issuer is near expiry.
 options:
-  issuer_secret:
+  current_issuer_cert_pem:
     description:
-      - The C(data) of the existing C(linkerd-identity-issuer) Secret (base64 values with keys C(tls.crt), C(tls.key),
-        C(ca.crt)), or nothing when there is none.
-    type: dict
-  anchor_secret:
+      - The issuer certificate (PEM) the cluster holds, that is C(tls.crt) of the C(linkerd-identity-issuer) Secret, decoded.
+        Omit it when there is no such Secret.
+    type: str
+  current_issuer_key_pem:
+    description: The issuer key (PEM) the cluster holds (C(tls.key) of the same Secret, decoded).
+    type: str
+  current_issuer_ca_pem:
     description:
-      - The C(data) of the existing trust anchor Secret (base64 C(tls.crt) and C(tls.key)), or nothing.
+      - The trust anchor the issuer Secret names (its C(ca.crt), decoded). Used as the trust anchor when
+        O(current_anchor_cert_pem) is not given, for an issuer Secret made elsewhere.
+    type: str
+  current_anchor_cert_pem:
+    description: The trust anchor certificate (PEM) the cluster keeps (C(tls.crt) of the trust anchor Secret, decoded).
+    type: str
+  current_anchor_key_pem:
+    description:
+      - The trust anchor key (PEM) the cluster keeps (C(tls.key) of the trust anchor Secret, decoded).
       - Without it the issuer cannot be renewed, unless O(anchor_key_pem) is given.
-    type: dict
+    type: str
   anchor_cert_pem:
     description: A trust anchor certificate (PEM) to use instead of the cluster's or a generated one.
     type: str
@@ -99,8 +114,14 @@ EXAMPLES = r"""
 
 - name: Decide the certificates (reuse, renew or generate).
   mcpmesh.platform.linkerd_identity:
-    issuer_secret: "{{ identity_secrets.results[0].resources[0].data | default(omit) }}"
-    anchor_secret: "{{ identity_secrets.results[1].resources[0].data | default(omit) }}"
+    current_issuer_cert_pem: "{{ issuer['tls.crt'] | b64decode if 'tls.crt' in issuer else omit }}"
+    current_issuer_key_pem: "{{ issuer['tls.key'] | b64decode if 'tls.key' in issuer else omit }}"
+    current_issuer_ca_pem: "{{ issuer['ca.crt'] | b64decode if 'ca.crt' in issuer else omit }}"
+    current_anchor_cert_pem: "{{ anchor['tls.crt'] | b64decode if 'tls.crt' in anchor else omit }}"
+    current_anchor_key_pem: "{{ anchor['tls.key'] | b64decode if 'tls.key' in anchor else omit }}"
+  vars:
+    issuer: "{{ (identity_secrets.results[0].resources | first | default({})).data | default({}) }}"
+    anchor: "{{ (identity_secrets.results[1].resources | first | default({})).data | default({}) }}"
   register: identity
   no_log: true
 
@@ -128,12 +149,10 @@ issuer_cert_pem:
   description: The issuer certificate (public).
   returned: success
   type: str
-issuer_key_pem:
-  description: The issuer's private key. Sensitive; register with C(no_log).
-  returned: success
-  type: str
 issuer_secret_data:
-  description: The C(data) of the C(kubernetes.io/tls) issuer Secret (base64 C(tls.crt), C(tls.key), C(ca.crt)). Sensitive.
+  description:
+    - The C(data) of the C(kubernetes.io/tls) issuer Secret (base64 C(tls.crt), C(tls.key), C(ca.crt)). Sensitive.
+    - The only place the issuer key is returned.
   returned: success
   type: dict
 anchor_secret_data:
@@ -189,19 +208,27 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _linkerd_certs
 
 
+def secret_data(pems: dict) -> dict | None:
+    """The Secret data (base64 values) of the PEMs given, as the API would hold it; None when none is."""
+    data = {name: _linkerd_certs.b64(pem) for name, pem in pems.items() if pem}
+    return data or None
+
+
 def main() -> None:
-    # The key material comes back in the result on purpose (the caller writes it into Secrets), and
-    # Ansible masks every no_log argument value wherever it appears in a result, which would replace
-    # the reused keys with asterisks. So the arguments are not no_log here: the caller's task is
-    # (the role's tasks that run this module, read the Secrets and write them all set no_log: true).
+    # Keys come in as PEM through no_log options and go out only base64-encoded (in the Secrets'
+    # data): Ansible masks no_log values wherever they appear in a result, and a base64 string
+    # never contains the PEM it encodes, so the returned data stays intact. Certificates are public.
     module = AnsibleModule(
         argument_spec=dict(
-            issuer_secret=dict(type="dict", no_log=False),
-            anchor_secret=dict(type="dict", no_log=False),
+            current_issuer_cert_pem=dict(type="str"),
+            current_issuer_key_pem=dict(type="str", no_log=True),
+            current_issuer_ca_pem=dict(type="str"),
+            current_anchor_cert_pem=dict(type="str"),
+            current_anchor_key_pem=dict(type="str", no_log=True),
             anchor_cert_pem=dict(type="str"),
-            anchor_key_pem=dict(type="str", no_log=False),
+            anchor_key_pem=dict(type="str", no_log=True),
             issuer_cert_pem=dict(type="str"),
-            issuer_key_pem=dict(type="str", no_log=False),
+            issuer_key_pem=dict(type="str", no_log=True),
             renew_before_days=dict(type="int", default=60),
             issuer_validity_days=dict(type="int", default=365),
             anchor_validity_days=dict(type="int", default=3650),
@@ -223,8 +250,9 @@ def main() -> None:
                              f"({params['issuer_validity_days']}), or every run would renew the issuer.")
     try:
         result = _linkerd_certs.resolve(
-            params["issuer_secret"] or None,
-            params["anchor_secret"] or None,
+            secret_data({"tls.crt": params["current_issuer_cert_pem"], "tls.key": params["current_issuer_key_pem"],
+                         "ca.crt": params["current_issuer_ca_pem"]}),
+            secret_data({"tls.crt": params["current_anchor_cert_pem"], "tls.key": params["current_anchor_key_pem"]}),
             anchor_cert_pem=params["anchor_cert_pem"],
             anchor_key_pem=params["anchor_key_pem"],
             issuer_cert_pem=params["issuer_cert_pem"],
@@ -238,6 +266,7 @@ def main() -> None:
         )
     except _linkerd_certs.IdentityError as exc:
         module.fail_json(msg=f"Linkerd's identity certificates cannot be used: {exc}")
+    result.pop("issuer_key_pem")  # a PEM key is never returned; it is in issuer_secret_data, base64
     for warning in result.pop("warnings"):
         module.warn(warning)
     module.exit_json(**result)

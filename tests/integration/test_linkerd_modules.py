@@ -7,6 +7,8 @@ A counter lets one stand-in answer differently on later calls (a control plane t
 """
 from __future__ import annotations
 
+import json
+from base64 import b64decode
 from pathlib import Path
 
 import pytest
@@ -173,12 +175,31 @@ def test_identity_generates_then_reuses_and_reports_no_change(tmp_path, bin_dir)
     assert first.rc == 0, first
     assert first.localhost["changed"] == 1
     assert first.result["anchor_action"] == "generated" and first.result["issuer"]["path_length"] == 0
+    assert "issuer_key_pem" not in first.result, "a PEM key is only returned base64-encoded, in the Secret data"
+    issuer, anchor = first.result["issuer_secret_data"], first.result["anchor_secret_data"]
     again = run(tmp_path, "mcpmesh.platform.linkerd_identity", {
-        "issuer_secret": first.result["issuer_secret_data"], "anchor_secret": first.result["anchor_secret_data"]})
+        "current_issuer_cert_pem": b64decode(issuer["tls.crt"]).decode(), "current_issuer_key_pem": b64decode(issuer["tls.key"]).decode(),
+        "current_issuer_ca_pem": b64decode(issuer["ca.crt"]).decode(),
+        "current_anchor_cert_pem": b64decode(anchor["tls.crt"]).decode(), "current_anchor_key_pem": b64decode(anchor["tls.key"]).decode()})
     assert again.rc == 0, again
     assert again.localhost["changed"] == 0
     assert again.result["issuer_action"] == "reused"
-    assert again.result["issuer_secret_data"] == first.result["issuer_secret_data"]
+    # The keys went in as no_log options; the data they come back in is intact, not masked.
+    assert again.result["issuer_secret_data"] == issuer and again.result["anchor_secret_data"] == anchor
+    assert "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" not in json.dumps(again.result) and "********" not in json.dumps(again.result)
+    assert b64decode(issuer["tls.key"]).decode() not in again.stdout
+
+
+def test_identity_renews_with_a_kept_anchor_and_returns_unmasked_data(tmp_path, bin_dir):
+    first = run(tmp_path, "mcpmesh.platform.linkerd_identity", {}).result
+    anchor = first["anchor_secret_data"]
+    # No issuer in the cluster any more, the anchor kept: a new issuer, signed by the kept anchor.
+    res = run(tmp_path, "mcpmesh.platform.linkerd_identity", {
+        "current_anchor_cert_pem": b64decode(anchor["tls.crt"]).decode(), "current_anchor_key_pem": b64decode(anchor["tls.key"]).decode()})
+    assert res.rc == 0, res
+    assert res.result["anchor_action"] == "reused" and res.result["issuer_action"] == "generated"
+    assert res.result["issuer_secret_data"]["ca.crt"] == anchor["tls.crt"]
+    assert res.result["anchor_secret_data"] == anchor
 
 
 def test_identity_refuses_a_foreign_issuer(tmp_path, bin_dir):
@@ -186,6 +207,6 @@ def test_identity_refuses_a_foreign_issuer(tmp_path, bin_dir):
     other = run(tmp_path, "mcpmesh.platform.linkerd_identity", {}).result
     res = run(tmp_path, "mcpmesh.platform.linkerd_identity", {
         "anchor_cert_pem": one["trust_anchor_pem"],
-        "issuer_cert_pem": other["issuer_cert_pem"], "issuer_key_pem": other["issuer_key_pem"]})
+        "issuer_cert_pem": other["issuer_cert_pem"], "issuer_key_pem": b64decode(other["issuer_secret_data"]["tls.key"]).decode()})
     assert res.rc == 2, res
     assert "does not chain to the trust anchor" in res.stdout
