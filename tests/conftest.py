@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,13 @@ BIN = Path(sys.executable).parent
 if not (COLLECTIONS / "ansible_collections" / "mcpmesh" / "platform").exists():
     raise RuntimeError("run `make setup-test` first: .collections/ansible_collections is missing")
 sys.path.insert(0, str(COLLECTIONS))
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def ansible_env(**extra: str) -> dict[str, str]:
@@ -105,6 +113,14 @@ def run_module(workdir: Path, module: str, args: dict, *extra: str, bin_dir: Pat
     res = run_playbook(path, *extra, env=run_env)
     res.result = json.loads(out.read_text()) if out.exists() else None
     return res
+
+
+@pytest.fixture
+def bin_dir(tmp_path):
+    """An empty folder for stand-in CLIs; run_module(..., bin_dir=...) puts it first on PATH."""
+    path = tmp_path / "bin"
+    path.mkdir()
+    return path
 
 
 @pytest.fixture

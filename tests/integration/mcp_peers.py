@@ -16,6 +16,8 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from conftest import free_port
+
 ROOT = Path(__file__).resolve().parent.parent.parent
 PEERS = ROOT / "tests" / "peers"
 PYTHON_PEER = PEERS / "python_server.py"
@@ -24,36 +26,25 @@ TS_READY = (PEERS / "ts" / "node_modules" / "@modelcontextprotocol" / "sdk" / "p
 HOST_HEADER = "petstore-mcp.localhost.cosmonic.sh"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class ServerProcess:
+    """A server process on 127.0.0.1:``port``, its output in ``log``; ``command()`` says how to start it."""
 
-
-class Peer:
-    """One peer process on 127.0.0.1; ``url`` is its MCP endpoint."""
-
-    def __init__(self, kind: str, *args: str, path: str = "/mcp", port: int | None = None, log_dir: Path | None = None):
+    def __init__(self, kind: str, port: int, log: Path, command: list[str] | None = None):
         self.kind = kind
-        self.args = args
-        self.port = port or free_port()
-        self.path = path
-        self.url = f"http://127.0.0.1:{self.port}{path}"
-        self.log = (log_dir or Path("/tmp")) / f"peer-{kind}-{self.port}.log"
+        self.port = port
+        self.log = log
+        self._command = command
         self.proc: subprocess.Popen | None = None
 
     def command(self) -> list[str]:
-        common = ["--port", str(self.port), "--path", self.path, *self.args]
-        if self.kind == "python":
-            return [sys.executable, str(PYTHON_PEER), *common]
-        return ["node", str(TS_PEER), *common]
+        return list(self._command or [])
 
-    def start(self) -> Peer:
+    def start(self) -> ServerProcess:
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         return self
 
-    def wait_listening(self, timeout: float = 30) -> Peer:
+    def wait_listening(self, timeout: float = 30) -> ServerProcess:
         """Poll the port with a deadline (a readiness check, not a fixed sleep)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -80,6 +71,23 @@ class Peer:
             self.proc.wait()
 
 
+class Peer(ServerProcess):
+    """One MCP peer (the Python or the TypeScript SDK server); ``url`` is its MCP endpoint."""
+
+    def __init__(self, kind: str, *args: str, path: str = "/mcp", port: int | None = None, log_dir: Path | None = None):
+        port = port or free_port()
+        super().__init__(kind, port, (log_dir or Path("/tmp")) / f"peer-{kind}-{port}.log")
+        self.args = args
+        self.path = path
+        self.url = f"http://127.0.0.1:{self.port}{path}"
+
+    def command(self) -> list[str]:
+        common = ["--port", str(self.port), "--path", self.path, *self.args]
+        if self.kind == "python":
+            return [sys.executable, str(PYTHON_PEER), *common]
+        return ["node", str(TS_PEER), *common]
+
+
 def start_all(peers: dict[str, Peer]) -> dict[str, Peer]:
     for peer in peers.values():
         peer.start()
@@ -89,10 +97,29 @@ def start_all(peers: dict[str, Peer]) -> dict[str, Peer]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Misbehaving HTTP endpoints
+# Plain HTTP servers in a thread: the misbehaving endpoints here, the Petstore-like backend of
+# test_petstore_verify.py
 
 
-class Misbehaving:
+class LocalHTTPServer:
+    """A ThreadingHTTPServer on a free port of 127.0.0.1, serving from a thread while in a ``with``."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Misbehaving(LocalHTTPServer):
     """A ThreadingHTTPServer whose paths each answer POSTs with one kind of bad HTTP."""
 
     def __init__(self) -> None:
@@ -191,19 +218,11 @@ class Misbehaving:
                     return self._hold()
                 return self._send(404, "text/plain", b"Not Found")
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Misbehaving:
-        self.thread.start()
-        return self
+        super().__init__(Handler)
 
     def __exit__(self, *exc) -> None:
-        self.stop_event.set()
-        self.server.shutdown()
-        self.server.server_close()
+        self.stop_event.set()  # releases the handlers that hold their streams open
+        super().__exit__(*exc)
 
 
 class Doorstop:

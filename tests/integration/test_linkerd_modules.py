@@ -43,13 +43,6 @@ def run(tmp_path, module, args, check_mode=False):
     return res
 
 
-@pytest.fixture
-def bin_dir(tmp_path):
-    d = tmp_path / "bin"
-    d.mkdir()
-    return d
-
-
 def test_check_success_with_viz_passes_kubeconfig_and_context(tmp_path, bin_dir):
     log = stand_in(bin_dir, {"check": [("check-success.json", 0)], "viz check": [("check-concatenated.json", 0)]})
     res = run(tmp_path, "mcpmesh.platform.linkerd_check",

@@ -34,13 +34,6 @@ def stand_in(bin_dir: Path, name: str, out: str | None, err: str | None = None, 
     return log
 
 
-@pytest.fixture
-def bin_dir(tmp_path):
-    d = tmp_path / "bin"
-    d.mkdir()
-    return d
-
-
 def run(tmp_path, bin_dir, args: dict, *extra):
     return run_module(tmp_path, "mcpmesh.platform.metallb_range", args, *extra, bin_dir=bin_dir)
 

@@ -20,36 +20,25 @@ switched off here with ``petstore_verify_mesh=false`` and ``petstore_verify_traf
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
 import sys
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from conftest import run_playbook
+from conftest import free_port, run_playbook
+from mcp_peers import HOST_HEADER, PEERS, LocalHTTPServer, ServerProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.peers]
-
-HOST_HEADER = "petstore-mcp.localhost.cosmonic.sh"
 
 # --------------------------------------------------------------------------------------------
 # A Petstore-like backend: GET /api/v3/pet/findByStatus?status=... (and a few neighbours).
 
-PETS = [
-    {"id": 1, "name": "Cat 1", "category": {"id": 2, "name": "Cats"}, "photoUrls": [], "tags": [], "status": "available"},
-    {"id": 2, "name": "Cat 2", "category": {"id": 2, "name": "Cats"}, "photoUrls": [], "tags": [], "status": "available"},
-    {"id": 4, "name": "Dog 1", "category": {"id": 1, "name": "Dogs"}, "photoUrls": [], "tags": [], "status": "available"},
-    {"id": 7, "name": "Dog 2", "category": {"id": 1, "name": "Dogs"}, "photoUrls": [], "tags": [], "status": "sold"},
-    {"id": 9, "name": "Lion 1", "category": {"id": 3, "name": "Lions"}, "photoUrls": [], "tags": [], "status": "pending"},
-]
+PETS = json.loads((PEERS / "pets.json").read_text())  # the Python peer serves the same pets
 
 
-class Backend:
+class Backend(LocalHTTPServer):
     """Answers like swaggerapi/petstore3; ``mode`` switches to a wrong answer."""
 
     def __init__(self) -> None:
@@ -94,17 +83,8 @@ class Backend:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/api/v3"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> Backend:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        super().__init__(Handler)
+        self.url = f"{self.base}/api/v3"
 
 
 # --------------------------------------------------------------------------------------------
@@ -182,41 +162,16 @@ server.run(
 '''
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+class McpServer(ServerProcess):
+    """The MCP server above, on the official Python SDK, on a free port; ``url`` is its endpoint."""
 
-
-class McpServer:
-    def __init__(self, script: Path, service_url: str, drop_tools: tuple[str, ...] = ()):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/v1/mcp"
-        cmd = [sys.executable, str(script), "--port", str(self.port), "--service-url", service_url,
-               "--host-header", HOST_HEADER]
+    def __init__(self, script: Path, service_url: str, log_dir: Path, drop_tools: tuple[str, ...] = ()):
+        port = free_port()
+        cmd = [sys.executable, str(script), "--port", str(port), "--service-url", service_url, "--host-header", HOST_HEADER]
         for tool in drop_tools:
             cmd += ["--drop-tool", tool]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-
-    def wait_listening(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"MCP server exited with {self.proc.returncode}: {self.proc.stdout.read()}")
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.5):
-                    return
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError(f"MCP server did not listen on {self.port} within {timeout} s")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
+        super().__init__("petstore MCP server", port, log_dir / f"petstore-mcp-{port}.log", cmd)
+        self.url = f"http://127.0.0.1:{port}/v1/mcp"
 
 
 @pytest.fixture
@@ -232,7 +187,7 @@ def start_server(tmp_path, backend):
     started: list[McpServer] = []
 
     def start(drop_tools: tuple[str, ...] = (), wait: bool = True) -> McpServer:
-        server = McpServer(script, backend.url, drop_tools)
+        server = McpServer(script, backend.url, tmp_path, drop_tools).start()
         started.append(server)
         if wait:
             server.wait_listening()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, run_playbook
+from conftest import BIN, free_port, run_playbook
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "preflight"
 pytestmark = pytest.mark.slow
@@ -37,17 +37,10 @@ def stand_in(bin_dir: Path, name: str, cases: dict[str, tuple[str | None, str | 
 
 
 @pytest.fixture
-def bin_dir(tmp_path):
-    d = tmp_path / "bin"
-    d.mkdir()
-    stand_in(d, "kubectl", {"version --client": ("kubectl-version-client.json", None, 0)})
-    return d
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def bin_dir(bin_dir):
+    """conftest's empty folder, with the kubectl every preflight run finds."""
+    stand_in(bin_dir, "kubectl", {"version --client": ("kubectl-version-client.json", None, 0)})
+    return bin_dir
 
 
 def write_playbook(tmp_path: Path, args: dict, check_role: bool = False) -> Path:

@@ -27,6 +27,7 @@ import asyncio
 import itertools
 import json
 from dataclasses import replace
+from pathlib import Path
 
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
@@ -36,13 +37,8 @@ from mcp.server.transport_security import TransportSecuritySettings
 from mcp_types import ListToolsResult
 from pydantic import BaseModel
 
-PETS = [
-    {"id": 1, "name": "Cat 1", "category": {"id": 2, "name": "Cats"}, "photoUrls": [], "tags": [], "status": "available"},
-    {"id": 2, "name": "Cat 2", "category": {"id": 2, "name": "Cats"}, "photoUrls": [], "tags": [], "status": "available"},
-    {"id": 4, "name": "Dog 1", "category": {"id": 1, "name": "Dogs"}, "photoUrls": [], "tags": [], "status": "available"},
-    {"id": 7, "name": "Dog 2", "category": {"id": 1, "name": "Dogs"}, "photoUrls": [], "tags": [], "status": "sold"},
-    {"id": 9, "name": "Lion 1", "category": {"id": 3, "name": "Lions"}, "photoUrls": [], "tags": [], "status": "pending"},
-]
+# The in-memory pets, shared with the Petstore-like backend of tests/integration/test_petstore_verify.py.
+PETS = json.loads((Path(__file__).resolve().parent / "pets.json").read_text())
 
 
 class MemoryEventStore(EventStore):
