@@ -22,9 +22,26 @@ ROOT = Path(__file__).resolve().parent.parent
 COLLECTIONS = ROOT / ".collections"
 BIN = Path(sys.executable).parent
 
-if not (COLLECTIONS / "ansible_collections" / "mcpmesh" / "platform").exists():
+
+def _collections_root() -> Path:
+    """Where ``ansible_collections`` is: our ``.collections`` (``make setup``), or the plain
+    ``ansible_collections/mcpmesh/platform`` tree this checkout sits in (``ansible-test units``)."""
+    if (COLLECTIONS / "ansible_collections" / "mcpmesh" / "platform").exists():
+        return COLLECTIONS
+    if ROOT.parent.name == "mcpmesh" and ROOT.parent.parent.name == "ansible_collections":
+        return ROOT.parent.parent.parent
     raise RuntimeError("run `make setup-test` first: .collections/ansible_collections is missing")
-sys.path.insert(0, str(COLLECTIONS))
+
+
+if str(_collections_root()) not in sys.path:
+    sys.path.insert(0, str(_collections_root()))
+
+
+def pytest_configure(config):
+    # The markers of pytest.ini, registered here too: ansible-test runs pytest with its own config.
+    for marker in ("slow: runs a CLI tool", "peers: needs the real MCP peer servers",
+                   "cluster: needs Docker and the internet"):
+        config.addinivalue_line("markers", marker)
 
 
 def free_port() -> int:
