@@ -1,0 +1,138 @@
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Action plugin of mcpmesh.platform.render_artifacts: render a role's templates, then validate them.
+
+Every role of the collection renders what it will apply into its artifacts folder and validates it
+before anything reaches a cluster. This plugin is that step, once: it creates the folder, renders
+each template through ``ansible.builtin.template`` (so check mode, diff and ``ansible_managed``
+behave exactly as they do for that action, and templates are found in the calling role's
+``templates/``), then runs ``mcpmesh.platform.validate_artifacts`` on what it rendered.
+"""
+from __future__ import annotations
+
+import posixpath
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.text.converters import to_text
+from ansible.module_utils.parsing.convert_bool import boolean
+from ansible.plugins.action import ActionBase
+
+KINDS = ("manifest", "helm_values", "none")
+PASSED_ON = ("kubernetes_version", "strict", "forbidden", "forbidden_digests")
+
+
+def _fail(msg: str):
+    raise AnsibleActionFail(msg)
+
+
+def _normalize(files) -> list[dict]:
+    """The O(files) items, checked, with defaults filled in (no Ansible state needed)."""
+    if not isinstance(files, list) or not files:
+        _fail("render_artifacts: files must be a non-empty list of {template, name} items.")
+    seen, out = set(), []
+    for index, item in enumerate(files):
+        where = f"render_artifacts: files[{index}]"
+        if not isinstance(item, dict):
+            _fail(f"{where} must be a dict with template and name.")
+        unknown = set(item) - {"template", "name", "enabled", "validate", "chart"}
+        if unknown:
+            _fail(f"{where} has unknown keys: {', '.join(sorted(unknown))}.")
+        template, name = item.get("template"), item.get("name")
+        if not isinstance(template, str) or not template:
+            _fail(f"{where}.template must be the name of a template in the role's templates/ folder.")
+        if not isinstance(name, str) or not name or name.startswith("/") or ".." in name.split("/"):
+            _fail(f"{where}.name must be a relative file name inside dest, without '..'.")
+        kind = item.get("validate", "manifest")
+        if kind not in KINDS:
+            _fail(f"{where}.validate must be one of {', '.join(KINDS)}, not {to_text(kind)[:40]!r}.")
+        if kind == "helm_values" and not isinstance(item.get("chart"), str):
+            _fail(f"{where} is validated as Helm values: set its chart (the schema key, for example metallb).")
+        try:
+            enabled = boolean(item.get("enabled", True), strict=True)
+        except TypeError:
+            _fail(f"{where}.enabled must be a boolean.")
+        if name in seen:
+            _fail(f"{where}.name {name!r} is rendered twice.")
+        seen.add(name)
+        out.append({"template": template, "name": name, "enabled": enabled, "validate": kind,
+                    "chart": item.get("chart")})
+    return out
+
+
+class ActionModule(ActionBase):
+
+    TRANSFERS_FILES = True
+    _VALID_ARGS = frozenset(("dest", "files", "mode") + PASSED_ON)
+
+    def _sub_action(self, name: str, args: dict, task_vars: dict) -> dict:
+        task = self._task.copy()
+        task.args = args
+        action = self._shared_loader_obj.action_loader.get(
+            name, task=task, connection=self._connection, play_context=self._play_context,
+            loader=self._loader, templar=self._templar, shared_loader_obj=self._shared_loader_obj)
+        return action.run(task_vars=task_vars)
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super().run(tmp, task_vars)
+        del tmp
+        args = self._task.args
+        try:
+            unknown = set(args) - self._VALID_ARGS
+            if unknown:
+                _fail(f"render_artifacts: unsupported options: {', '.join(sorted(unknown))}.")
+            dest = args.get("dest")
+            if not isinstance(dest, str) or not dest:
+                _fail("render_artifacts: dest (the artifacts folder) is required.")
+            files = _normalize(args.get("files"))
+            mode = to_text(args.get("mode", "0644"))
+        except AnsibleActionFail as exc:
+            result.update(failed=True, msg=to_text(exc.message))
+            return result
+
+        folder = self._execute_module(module_name="ansible.legacy.file",
+                                      module_args={"path": dest, "state": "directory", "mode": "0755"},
+                                      task_vars=task_vars)
+        if folder.get("failed"):
+            result.update(failed=True, msg=f"Could not create the artifacts folder {dest}: {folder.get('msg', '')}"[:500])
+            return result
+
+        paths, rendered, changed_any = {}, [], bool(folder.get("changed"))
+        for item in files:
+            path = posixpath.join(dest, item["name"])
+            if not item["enabled"]:
+                continue
+            paths[item["name"]] = path
+            res = self._sub_action("ansible.legacy.template", {"src": item["template"], "dest": path, "mode": mode},
+                                   task_vars)
+            if res.get("failed"):
+                result.update(failed=True, files=paths,
+                              msg=f"Could not render {item['template']} to {path}: {to_text(res.get('msg', ''))[:500]}")
+                return result
+            changed_any = changed_any or bool(res.get("changed"))
+            rendered.append({"template": item["template"], "path": path, "changed": bool(res.get("changed")),
+                             **({"diff": res["diff"]} if "diff" in res else {})})
+
+        result.update(changed=changed_any, files=paths, rendered=rendered)
+        if self._task.check_mode and any(r["changed"] for r in rendered):
+            # A changed render was not written: the file on disk is not what would be applied.
+            result["validation"] = {"skipped": True, "reason": "check mode: a changed render was not written"}
+            return result
+
+        module_args = {
+            "manifests": [paths[i["name"]] for i in files if i["enabled"] and i["validate"] == "manifest"],
+            "helm_values": [{"path": paths[i["name"]], "chart": i["chart"]}
+                            for i in files if i["enabled"] and i["validate"] == "helm_values"],
+        }
+        module_args.update({k: args[k] for k in PASSED_ON if k in args})
+        if not module_args["manifests"] and not module_args["helm_values"]:
+            result["validation"] = {"skipped": True, "reason": "nothing to validate"}
+            return result
+        validation = self._execute_module(module_name="mcpmesh.platform.validate_artifacts", module_args=module_args,
+                                          task_vars=task_vars)
+        validation.pop("invocation", None)
+        result["validation"] = validation
+        if validation.get("failed"):
+            result.update(failed=True, msg=validation.get("msg", "validation failed"))
+        return result
+
