@@ -135,4 +135,3 @@ class ActionModule(ActionBase):
         if validation.get("failed"):
             result.update(failed=True, msg=validation.get("msg", "validation failed"))
         return result
-

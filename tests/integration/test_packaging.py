@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import subprocess
 import tarfile
-from pathlib import Path
 
 import pytest
 import yaml
@@ -34,7 +33,7 @@ def test_built_tarball_leaves_out_the_development_set_up(tmp_path):
         names = tar.getnames()
     leaked = [n for n in names if any(n == d.rstrip("/") or n.startswith(d) for d in DEV_ONLY)]
     assert not leaked, leaked
-    shipped = {n for n in names}
+    shipped = set(names)
     assert set(SHIPPED) - {"galaxy.yml"} <= shipped, set(SHIPPED) - shipped
 
 

@@ -43,9 +43,8 @@ def make_role(tmp_path: Path, files: list[dict], **task_args) -> Path:
     task = {"name": "Render and validate the demo artifacts.",
             "mcpmesh.platform.render_artifacts": {"dest": str(tmp_path / "out"), "files": files, **task_args},
             "register": "render"}
-    keep = {"name": "Keep the result.", "ansible.builtin.copy": {"content": "{{ render | to_json }}",
-                                                               "dest": str(tmp_path / "result.json"), "mode": "0600"},
-            "check_mode": False, "changed_when": False}
+    copy = {"content": "{{ render | to_json }}", "dest": str(tmp_path / "result.json"), "mode": "0600"}
+    keep = {"name": "Keep the result.", "ansible.builtin.copy": copy, "check_mode": False, "changed_when": False}
     (role / "tasks" / "main.yml").write_text(yaml.safe_dump([task, keep], sort_keys=False))
     playbook = tmp_path / "pb.yml"
     playbook.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False,
