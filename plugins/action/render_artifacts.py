@@ -14,55 +14,18 @@ import posixpath
 
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_text
-from ansible.module_utils.parsing.convert_bool import boolean
 from ansible.plugins.action import ActionBase
-
-KINDS = ("manifest", "helm_values", "none")
-PASSED_ON = ("kubernetes_version", "strict", "forbidden", "forbidden_digests")
-
-
-def _fail(msg: str):
-    raise AnsibleActionFail(msg)
-
-
-def _normalize(files) -> list[dict]:
-    """The O(files) items, checked, with defaults filled in (no Ansible state needed)."""
-    if not isinstance(files, list) or not files:
-        _fail("render_artifacts: files must be a non-empty list of {template, name} items.")
-    seen, out = set(), []
-    for index, item in enumerate(files):
-        where = f"render_artifacts: files[{index}]"
-        if not isinstance(item, dict):
-            _fail(f"{where} must be a dict with template and name.")
-        unknown = set(item) - {"template", "name", "enabled", "validate", "chart"}
-        if unknown:
-            _fail(f"{where} has unknown keys: {', '.join(sorted(unknown))}.")
-        template, name = item.get("template"), item.get("name")
-        if not isinstance(template, str) or not template:
-            _fail(f"{where}.template must be the name of a template in the role's templates/ folder.")
-        if not isinstance(name, str) or not name or name.startswith("/") or ".." in name.split("/"):
-            _fail(f"{where}.name must be a relative file name inside dest, without '..'.")
-        kind = item.get("validate", "manifest")
-        if kind not in KINDS:
-            _fail(f"{where}.validate must be one of {', '.join(KINDS)}, not {to_text(kind)[:40]!r}.")
-        if kind == "helm_values" and not isinstance(item.get("chart"), str):
-            _fail(f"{where} is validated as Helm values: set its chart (the schema key, for example metallb).")
-        try:
-            enabled = boolean(item.get("enabled", True), strict=True)
-        except TypeError:
-            _fail(f"{where}.enabled must be a boolean.")
-        if name in seen:
-            _fail(f"{where}.name {name!r} is rendered twice.")
-        seen.add(name)
-        out.append({"template": template, "name": name, "enabled": enabled, "validate": kind,
-                    "chart": item.get("chart")})
-    return out
+from ansible_collections.mcpmesh.platform.plugins.module_utils._render_artifacts import (
+    ARGUMENT_SPEC,
+    PASSED_ON,
+    RenderItemError,
+    check_items,
+)
 
 
 class ActionModule(ActionBase):
 
     TRANSFERS_FILES = True
-    _VALID_ARGS = frozenset(("dest", "files", "mode") + PASSED_ON)
 
     def _sub_action(self, name: str, args: dict, task_vars: dict) -> dict:
         task = self._task.copy()
@@ -76,19 +39,14 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         result = super().run(tmp, task_vars)
         del tmp
-        args = self._task.args
         try:
-            unknown = set(args) - self._VALID_ARGS
-            if unknown:
-                _fail(f"render_artifacts: unsupported options: {', '.join(sorted(unknown))}.")
-            dest = args.get("dest")
-            if not isinstance(dest, str) or not dest:
-                _fail("render_artifacts: dest (the artifacts folder) is required.")
-            files = _normalize(args.get("files"))
-            mode = to_text(args.get("mode", "0644"))
-        except AnsibleActionFail as exc:
-            result.update(failed=True, msg=to_text(exc.message))
+            validation_result, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+            del validation_result
+            files = check_items(args["files"])
+        except (AnsibleActionFail, RenderItemError) as exc:
+            result.update(failed=True, msg=to_text(getattr(exc, "message", None) or exc))
             return result
+        dest, mode = args["dest"], args["mode"]
 
         folder = self._execute_module(module_name="ansible.legacy.file",
                                       module_args={"path": dest, "state": "directory", "mode": "0755"},
@@ -124,7 +82,7 @@ class ActionModule(ActionBase):
             "helm_values": [{"path": paths[i["name"]], "chart": i["chart"]}
                             for i in files if i["enabled"] and i["validate"] == "helm_values"],
         }
-        module_args.update({k: args[k] for k in PASSED_ON if k in args})
+        module_args.update({k: args[k] for k in PASSED_ON if args.get(k) is not None})
         if not module_args["manifests"] and not module_args["helm_values"]:
             result["validation"] = {"skipped": True, "reason": "nothing to validate"}
             return result

@@ -12,7 +12,7 @@ description:
   - Creates O(dest), renders each item of O(files) from the calling role's C(templates/) folder exactly as
     M(ansible.builtin.template) does (check mode, diff, C(ansible_managed)), then validates what it rendered with
     M(mcpmesh.platform.validate_artifacts).
-  - In check mode a changed render is not written, so the validation is skipped and RV(validation.skipped) says why.
+  - In check mode a changed render is not written, so the validation is skipped and RV(validation) says why.
   - This is an action plugin; the controller renders and validates, which is where the artifacts folder lives.
 author:
   - mcpmesh maintainers (@mcpmesh)
@@ -112,10 +112,11 @@ validation:
 """
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mcpmesh.platform.plugins.module_utils._render_artifacts import ARGUMENT_SPEC
 
 
 def main():  # pragma: no cover - the action plugin does the work
-    module = AnsibleModule(argument_spec={}, supports_check_mode=True, bypass_checks=True)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
     module.fail_json(msg="mcpmesh.platform.render_artifacts runs only as an action plugin on the controller.")
 
 
