@@ -117,6 +117,10 @@ class TransportError(Exception):
     """No HTTP answer at all: connection refused, DNS, TLS, a read timeout."""
 
 
+class TransportTimeout(TransportError):
+    """The request's deadline passed (connecting, or waiting for the headers or the body)."""
+
+
 class McpError(Exception):
     """A step of the session did not get what MCP asks for. ``str()`` says which step, what was
     expected and what came back."""
@@ -669,6 +673,9 @@ class McpClient:
             raise McpUnreachable(step, "not sent: the time for it ran out (timeout, or the end of wait_timeout)")
         try:
             return self.send(http_method, self.url, headers, body, left)
+        except TransportTimeout as exc:
+            raise McpUnreachable(step, f"no HTTP answer from {self.url} within timeout {self.timeout:g} s ({exc})",
+                                 hint="the server accepts connections but answers too slowly, or not at all") from None
         except TransportError as exc:
             raise McpUnreachable(step, f"no HTTP answer from {self.url}: {exc}",
                                  hint="check that the server runs and url names its host and port") from exc
@@ -678,6 +685,8 @@ class McpClient:
             raise McpError(step, f"the answer was not complete within timeout {self.timeout:g} s ({got} bytes so far)")
         try:
             return response.read(READ_SIZE)
+        except TransportTimeout:
+            raise McpError(step, f"the answer was not complete within timeout {self.timeout:g} s ({got} bytes so far)") from None
         except (TransportError, OSError, ValueError) as exc:
             raise McpError(step, f"reading the answer failed after {got} bytes: {exc or type(exc).__name__}") from None
 
