@@ -180,6 +180,12 @@ def shorten(value, limit: int = 300) -> str:
     return f"{text[:max(limit - 20, 10)]}... ({len(text)} chars)"
 
 
+def _number_text(value) -> str:
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
+        return str(int(value))
+    return f"{value:g}"
+
+
 def number_problem(name: str, value) -> str | None:
     """Why a numeric option's value is refused (NaN, infinite, out of its bounds), or None."""
     minimum, maximum, inclusive = NUMBER_BOUNDS[name]
@@ -192,9 +198,9 @@ def number_problem(name: str, value) -> str | None:
     if isinstance(value, float) and math.isinf(value):
         return f"{name} must be finite, got {value}"
     if value < minimum or (value == minimum and not inclusive):
-        return f"{name} must be {'at least' if inclusive else 'above'} {minimum:g}, got {value:g}"
+        return f"{name} must be {'at least' if inclusive else 'above'} {_number_text(minimum)}, got {_number_text(value)}"
     if value > maximum:
-        return f"{name} must be at most {maximum:g}, got {value:g}"
+        return f"{name} must be at most {_number_text(maximum)}, got {_number_text(value)}"
     return None
 
 

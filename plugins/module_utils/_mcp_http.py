@@ -255,6 +255,9 @@ class HttpTransport:
             phase = "while reading the status line and headers"
             sock.settimeout(max(deadline - self.watchdog.clock(), 0.001))
             raw = conn.getresponse()
+            if self.watchdog.clock() >= deadline:
+                # The watchdog shut the socket mid-header: http.client reads that as the end of the headers.
+                raise socket.timeout("the deadline passed")
         except (OSError, http.client.HTTPException, ValueError) as exc:
             self.watchdog.release(token)
             try:
