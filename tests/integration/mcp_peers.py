@@ -21,6 +21,7 @@ from conftest import free_port
 ROOT = Path(__file__).resolve().parent.parent.parent
 PEERS = ROOT / "tests" / "peers"
 PYTHON_PEER = PEERS / "python_server.py"
+PETSTORE_PEER = PEERS / "petstore_server.py"
 TS_PEER = PEERS / "ts" / "server.mjs"
 TS_READY = (PEERS / "ts" / "node_modules" / "@modelcontextprotocol" / "sdk" / "package.json").exists()
 HOST_HEADER = "petstore-mcp.localhost.cosmonic.sh"
@@ -86,6 +87,16 @@ class Peer(ServerProcess):
         if self.kind == "python":
             return [sys.executable, str(PYTHON_PEER), *common]
         return ["node", str(TS_PEER), *common]
+
+
+class PetstorePeer(ServerProcess):
+    """tests/peers/petstore_server.py on a free port (its switches in ``args``); ``url`` is its MCP endpoint."""
+
+    def __init__(self, *args: str, log_dir: Path | None = None):
+        port = free_port()
+        super().__init__("petstore", port, (log_dir or Path("/tmp")) / f"peer-petstore-{port}.log",
+                         [sys.executable, str(PETSTORE_PEER), "--port", str(port), *args])
+        self.url = f"http://127.0.0.1:{port}/v1/mcp"
 
 
 def start_all(peers: dict[str, Peer]) -> dict[str, Peer]:
