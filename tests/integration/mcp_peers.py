@@ -45,7 +45,7 @@ class ServerProcess:
             self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         return self
 
-    def wait_listening(self, timeout: float = 30) -> ServerProcess:
+    def wait_listening(self, timeout: float = 90) -> ServerProcess:
         """Poll the port with a deadline (a readiness check, not a fixed sleep)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:

@@ -31,7 +31,7 @@ from ansible_collections.mcpmesh.platform.plugins.module_utils import _mcp, _mcp
 pytestmark = [pytest.mark.slow, pytest.mark.peers]
 
 TRICKLING = ["trickle-status", "trickle-headers", "trickle-chunk-line", "trickle-body", "silent-headers"]
-MARGIN = 0.5  # seconds past the deadline a request may take to end (thread wake-up on a loaded 2-core box)
+MARGIN = 1.0  # seconds past the deadline a request may take to end (thread wake-up on a loaded 2-core box)
 
 
 @pytest.fixture(scope="module")
@@ -91,9 +91,10 @@ def test_the_module_ends_in_time_against_trickling_servers_and_across_retries(tm
         assert results[key]["failed"] and "timeout 1 s" in results[key]["msg"], (key, results[key]["msg"])
     assert results["retried"]["attempts"] >= 2
     assert "still failing after" in results["retried"]["msg"] and "over wait_timeout 2 s" in results["retried"]["msg"]
-    # Budget: five tasks of 1 s, one of wait_timeout 2 + timeout 1, plus ansible's start-up and the
-    # module runs (~1 s each here). Without the deadline each would take TRICKLE_FOR (60 s).
-    assert elapsed < 5 * 1 + 3 + 7 * 1.5 + 10, elapsed
+    # Budget: five tasks of 1 s, one of wait_timeout 2 + timeout 1 (8 s in all), plus ansible's start-up
+    # and the module runs (a few seconds each on a loaded box). Without the deadline a single task would
+    # take TRICKLE_FOR (60 s).
+    assert elapsed < 45, elapsed
 
 
 def test_hostile_answers_fail_clearly(tmp_path, hostile):
