@@ -19,7 +19,6 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils._mcp_sse import SseError, SseParser
 
@@ -262,6 +261,25 @@ def json_depth_exceeds(value, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+def has_lone_surrogate(value) -> bool:
+    """Whether a string anywhere in the value (keys too) holds a lone UTF-16 surrogate, which no UTF-8 text can carry
+    (ansible-core refuses such a module result). Iterative: safe on any input."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a JSON value")
 
@@ -283,6 +301,8 @@ def decode_json(data: bytes | str):
         raise JsonProblem(f"the answer is not JSON ({exc})") from None
     if json_depth_exceeds(value):
         raise JsonProblem(f"the answer's JSON nests deeper than {MAX_JSON_DEPTH} levels")
+    if has_lone_surrogate(value):
+        raise JsonProblem("the answer's JSON holds a lone surrogate escape (such as \\ud800), which is no Unicode character")
     return value
 
 

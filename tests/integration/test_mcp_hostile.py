@@ -6,7 +6,7 @@
   directly, to the tenth of a second) and the module within ``timeout`` (and ``wait_timeout`` +
   ``timeout`` when retrying), where a per-read socket timeout alone would wait the whole minute.
 * Strict JSON-RPC (``true``, ``1.0`` and ``"1"`` are not the id ``1``), invalid UTF-8, deep JSON and
-  SSE, ``NaN``, a ``nextCursor`` that is not a string, a session id holding a control character,
+  SSE, ``NaN``, a lone surrogate escape, a ``nextCursor`` that is not a string, a session id holding a control character,
   oversized and too many headers: a clear failure, never a traceback.
 * Options refused by name before anything is sent: NaN, infinite, negative and absurd numbers for every
   numeric option, a concurrency above the cap, ``file://`` URLs, header values with CR/LF/NUL (not
@@ -109,6 +109,8 @@ def test_hostile_answers_fail_clearly(tmp_path, hostile):
         "deep_json": ("deep-json", "nests deeper than 64 levels"),
         "deep_sse": ("deep-sse", "nests deeper than 64 levels"),
         "nan_json": ("nan-json", "NaN is not a JSON value"),
+        # ansible-core refuses a module result holding one ("Refusing to deserialize an invalid UTF8 string").
+        "surrogate": ("surrogate", "holds a lone surrogate escape"),
         "cursor_object": ("cursor-object", "tools/list: nextCursor must be a string; the server sent dict"),
         "cursor_number": ("cursor-number", "nextCursor must be a string; the server sent int 2"),
         "session_control": ("session-control", "Mcp-Session-Id (7 characters) holds characters outside visible ASCII"),

@@ -74,7 +74,8 @@ OUTPUT = {"type": "object", "required": ["count"], "properties": {"count": {"typ
 
 @pytest.mark.parametrize("result, words", [
     ({"content": [{"type": "text", "text": "{}"}], "structuredContent": {"count": 3}}, None),
-    ({"content": [{"type": "text", "text": "{}"}], "structuredContent": {"count": "three"}}, "does not match the tool's declared outputSchema: 'three' is not of type 'integer' at $.count"),
+    ({"content": [{"type": "text", "text": "{}"}], "structuredContent": {"count": "three"}},
+     "does not match the tool's declared outputSchema: 'three' is not of type 'integer' at $.count"),
     ({"content": [{"type": "text", "text": '{"count": 3}'}]}, "declares an outputSchema but the result has no structuredContent"),
 ])
 def test_a_declared_output_schema_is_always_enforced(result, words):
@@ -180,6 +181,8 @@ def test_ids_match_in_type_and_value(found, ours, same):
     (b"[" * 100000 + b"]" * 100000, "nests deeper than 64 levels"),
     (b"[" * 65 + b"]" * 65, "nests deeper than 64 levels"),
     (b'{"a": NaN}', "NaN is not a JSON value"),
+    (b'{"a": ["\\ud800"]}', "lone surrogate"),
+    (b'{"\\udfff": 1}', "lone surrogate"),
     (b'{"a": Infinity}', "Infinity is not a JSON value"),
     (b"{broken", "not JSON"),
 ])
