@@ -2,11 +2,15 @@
 # Note that this module util is PRIVATE to the collection. It can have breaking changes at any time.
 """An MCP client over Streamable HTTP, for verifying servers: the whole session logic, no Ansible.
 
-The HTTP exchange itself is injected (``send``), so the module supplies one built on Ansible's
-``open_url`` and the tests can drive the logic directly. ``send(method, url, headers, body, timeout)``
-returns an object with ``status`` (int), ``headers`` (a mapping or ``(name, value)`` pairs),
-``read(size)`` (whatever is available, at most ``size`` bytes; ``b""`` at the end) and
-``close()``; it raises :class:`TransportError` when no HTTP answer came at all.
+The HTTP exchange itself is injected (``send``), so the module supplies the deadline-bound one of
+``_mcp_http`` and the tests can drive the logic directly. ``send(method, url, headers, body, timeout)``
+(``timeout``: the seconds left for the whole request) returns an object with ``status`` (int),
+``headers`` (a mapping or ``(name, value)`` pairs), ``read(size)`` (whatever is available, at most
+``size`` bytes; ``b""`` at the end) and ``close()``; it raises :class:`TransportError` when no HTTP
+answer came at all, :class:`TransportTimeout` when the deadline passed.
+
+Answers are judged by :class:`Judge` (error signals, the declared outputSchema, ``expect``,
+``schema``); everything read from a server is bounded (size, JSON depth) and strict (ids, UTF-8).
 
 What happens on the wire is described in docs/mcp_verify.md.
 """
@@ -436,10 +440,9 @@ def compile_expectation(expression: str):
         raise ValueError("an expectation must be a non-empty JMESPath expression")
     try:
         return jmespath.compile(expression)
-    except JMESPathError as exc:
-        raise ValueError(f"{expression!r} is not a JMESPath expression: {shorten(str(exc), 200)}") from exc
-    except (RecursionError, TypeError, ValueError) as exc:
-        raise ValueError(f"{shorten(expression, 100)!r} is not a JMESPath expression: {type(exc).__name__}") from exc
+    except (JMESPathError, RecursionError, TypeError, ValueError) as exc:  # JMESPathError is a ValueError
+        detail = shorten(str(exc), 200) if isinstance(exc, JMESPathError) else type(exc).__name__
+        raise ValueError(f"{shorten(expression, 200)!r} is not a JMESPath expression: {detail}") from exc
 
 
 def truthy(value) -> bool:
@@ -474,9 +477,9 @@ def schema_validator(schema, where: str):
         cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
         cls.check_schema(schema)
         return cls(schema)
-    except SchemaError as exc:
-        raise ValueError(f"{where} is not a valid JSON Schema: {shorten(exc.message, 200)}") from None
-    except (RecursionError, TypeError, ValueError, LookupError) as exc:
+    except (SchemaError, RecursionError, TypeError, ValueError, LookupError) as exc:
+        if isinstance(exc, SchemaError):
+            raise ValueError(f"{where} is not a valid JSON Schema: {shorten(exc.message, 200)}") from None
         raise ValueError(f"{where} is not a usable JSON Schema: {type(exc).__name__}: {shorten(str(exc), 200)}") from None
 
 

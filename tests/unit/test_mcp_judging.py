@@ -80,16 +80,16 @@ OUTPUT = {"type": "object", "required": ["count"], "properties": {"count": {"typ
 ])
 def test_a_declared_output_schema_is_always_enforced(result, words):
     tools = [{"name": "count_pets", "outputSchema": OUTPUT}]
-    problem, _ = _mcp.judge_for(tools, "count_pets")({"jsonrpc": "2.0", "id": 1, "result": result})
+    problem, _details = _mcp.judge_for(tools, "count_pets")({"jsonrpc": "2.0", "id": 1, "result": result})
     assert problem is None if words is None else words in problem
 
 
 def test_a_broken_output_schema_from_the_server_fails_the_call_not_the_module():
     judge = _mcp.judge_for([{"name": "t", "outputSchema": {"type": 12}}], "t")
-    problem, _ = judge(text("{}", structuredContent={}))
+    problem, _details = judge(text("{}", structuredContent={}))
     assert "the tool's declared outputSchema is not a valid JSON Schema" in problem
     deep: dict = {}
-    for _ in range(200):
+    for _level in range(200):
         deep = {"properties": {"a": deep}}
     assert "nests deeper than 64" in _mcp.judge_for([{"name": "t", "outputSchema": deep}], "t")(text("{}", structuredContent={}))[0]
 
@@ -335,7 +335,7 @@ def test_the_load_never_uses_more_than_the_cap():
     client.send = Transport(handler)
     threading.Thread = Counting
     try:
-        stats, _ = _mcp.run_load(client, "t", {}, 300, 100000)
+        stats, _examples = _mcp.run_load(client, "t", {}, 300, 100000)
     finally:
         threading.Thread = real
     assert stats["concurrency"] == _mcp.MAX_CONCURRENCY and len(made) == _mcp.MAX_CONCURRENCY
