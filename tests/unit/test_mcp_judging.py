@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _mcp
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _mcp, _mcp_http
 from test_mcp_logic import Clock, Scripted, Transport, ok, sse, stateful
 
 PETS_SCHEMA = {"type": "array", "minItems": 1,
@@ -368,3 +368,29 @@ def test_latency_samples_are_bounded_and_spread(count):
 def test_summary_refuses_nothing_and_stays_finite():
     stats = _mcp.summarize([1.0, 2.0], 2, 0.5, 2)
     assert stats["success_ratio"] == 0.5 and all(not isinstance(v, float) or math.isfinite(v) for v in stats.values())
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("http://127.0.0.1:8080/v1/mcp", ("http", "127.0.0.1", 8080, "/v1/mcp")),
+    ("HTTPS://mcp.example.com/mcp?x=1", ("https", "mcp.example.com", 443, "/mcp?x=1")),
+    ("http://[::1]/", ("http", "::1", 80, "/")),
+    ("http://localhost", ("http", "localhost", 80, "/")),
+])
+def test_split_url(url, expected):
+    assert _mcp_http.split_url(url) == expected
+
+
+@pytest.mark.parametrize("url, words", [
+    ("file:///etc/passwd", "only http and https URLs are spoken, not file"),
+    ("gopher://h/", "not gopher"),
+    ("127.0.0.1:8080/mcp", "only http and https"),
+    ("http://user:pw@h/mcp", "holds credentials"),
+    ("http://h:99999/mcp", "port is not a number"),
+    ("http:///mcp", "names no host"),
+    ("http://h/mc p", "spaces or control characters"),
+    ("http://h/\r\nX: y", "spaces or control characters"),
+    ("", "empty"),
+])
+def test_split_url_refuses(url, words):
+    with pytest.raises(ValueError, match=words):
+        _mcp_http.split_url(url)
