@@ -12,6 +12,8 @@
   numeric option, a concurrency above the cap, ``file://`` URLs, header values with CR/LF/NUL (not
   echoed), missing TLS files (named).
 * Credential headers masked in the result, in failure messages that quote them, and in ``-vvv``.
+* TLS through the transport: a certificate trusted with ``ca_path``, refused without it, accepted with
+  ``validate_certs: false``; a peer that never answers the TLS handshake is cut at ``timeout``.
 """
 from __future__ import annotations
 
@@ -208,3 +210,105 @@ def test_credential_headers_are_masked_in_output_messages_and_invocation(tmp_pat
     if verbosity:
         assert "visible-trace-id" in result.stdout  # the invocation is shown, only the credentials are masked
         assert "********" in result.stdout or "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in result.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# TLS: the transport's own https, with the module's ca_path / validate_certs; a silent TLS peer.
+
+
+def self_signed(tmp_path):
+    """A certificate for 127.0.0.1 and its key, written as PEM files (made here with `cryptography`)."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mcp-verify-test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+class Mute:
+    """Accepts TCP connections and never says a word (a TLS handshake that never ends)."""
+
+    def __init__(self) -> None:
+        import socket
+        import threading
+
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.held: list = []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                conn, _addr = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+
+    def close(self) -> None:
+        import socket
+
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+def test_https_with_ca_path_without_it_and_a_silent_tls_peer(tmp_path):
+    import ssl
+
+    cert_file, key_file = self_signed(tmp_path)
+    mute = Mute()
+    with Hostile() as server:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_file, key_file)
+        server.server.socket = context.wrap_socket(server.server.socket, server_side=True)
+        base = server.base.replace("http://", "https://")
+        tasks = {
+            "trusted": {"url": f"{base}/ok", "ca_path": str(cert_file), "expected_tools": ["t"]},
+            "untrusted": {"url": f"{base}/ok", "timeout": 5},
+            "unchecked": {"url": f"{base}/ok", "validate_certs": False},
+            "silent_tls": {"url": f"https://127.0.0.1:{mute.port}/mcp", "timeout": 1, "validate_certs": False},
+            "not_a_ca_file": {"url": f"{base}/ok", "ca_path": str(key_file)},
+        }
+        try:
+            started = time.monotonic()
+            unverified = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            unverified.check_hostname = False
+            unverified.verify_mode = ssl.CERT_NONE
+            client = _mcp.McpClient(_mcp_http.HttpTransport(unverified), f"https://127.0.0.1:{mute.port}/mcp", timeout=1.0)
+            with pytest.raises(_mcp.McpError, match="timed out in the TLS handshake"):
+                client.open()
+            assert time.monotonic() - started < 1.0 + MARGIN
+            _result, results = run_tasks(tmp_path, tasks)
+        finally:
+            mute.close()
+    assert not results["trusted"].get("failed"), results["trusted"]["msg"]
+    assert results["trusted"]["server_info"]["name"] == "hostile"
+    assert results["untrusted"]["failed"] and "CERTIFICATE_VERIFY_FAILED" in results["untrusted"]["msg"]
+    assert not results["unchecked"].get("failed"), results["unchecked"]["msg"]
+    assert results["silent_tls"]["failed"] and "timed out in the TLS handshake" in results["silent_tls"]["msg"]
+    assert results["not_a_ca_file"]["failed"] and f"ca_path {key_file}" in results["not_a_ca_file"]["msg"]
