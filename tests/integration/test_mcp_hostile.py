@@ -17,18 +17,24 @@
 """
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import json
+import socket
+import ssl
+import threading
 import time
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
-from conftest import ROOT, run_playbook
+from conftest import run_playbook
 from mcp_peers import Hostile
 
-import sys
-
-sys.path.insert(0, str(ROOT / ".collections"))
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _mcp, _mcp_http  # noqa: E402
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _mcp, _mcp_http
 
 pytestmark = [pytest.mark.slow, pytest.mark.peers]
 
@@ -218,14 +224,6 @@ def test_credential_headers_are_masked_in_output_messages_and_invocation(tmp_pat
 
 def self_signed(tmp_path):
     """A certificate for 127.0.0.1 and its key, written as PEM files (made here with `cryptography`)."""
-    import datetime
-    import ipaddress
-
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mcp-verify-test")])
     now = datetime.datetime.now(datetime.timezone.utc)
@@ -246,9 +244,6 @@ class Mute:
     """Accepts TCP connections and never says a word (a TLS handshake that never ends)."""
 
     def __init__(self) -> None:
-        import socket
-        import threading
-
         self.sock = socket.socket()
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(8)
@@ -266,8 +261,6 @@ class Mute:
             self.held.append(conn)
 
     def close(self) -> None:
-        import socket
-
         try:
             self.sock.shutdown(socket.SHUT_RDWR)
         except OSError:
@@ -278,8 +271,6 @@ class Mute:
 
 
 def test_https_with_ca_path_without_it_and_a_silent_tls_peer(tmp_path):
-    import ssl
-
     cert_file, key_file = self_signed(tmp_path)
     mute = Mute()
     with Hostile() as server:
