@@ -394,3 +394,10 @@ def test_split_url(url, expected):
 def test_split_url_refuses(url, words):
     with pytest.raises(ValueError, match=words):
         _mcp_http.split_url(url)
+
+
+@pytest.mark.parametrize("raw, clean", [("\x1b[31mred\x1b[0m", "red"), ("a\x00b\x07c", "abc"), ("tab\tand\nline", "tab\tand\nline"),
+                                        ("\x9bx", "x")])
+def test_control_characters_and_ansi_are_stripped_from_messages(raw, clean):
+    assert _mcp.control_free(raw) == clean
+    assert "\x1b" not in _mcp.shorten({"name": raw}) and "\x1b" not in _mcp.shorten(raw)
