@@ -32,7 +32,6 @@ from conftest import BIN, ROOT, run_playbook
 pytestmark = pytest.mark.slow
 
 
-
 def _upstream_root() -> Path:
     """ROOT.parent / "shared" / "upstream"; from a git worktree, the main checkout's parent's."""
     import subprocess
@@ -114,15 +113,14 @@ def test_every_rendered_key_is_a_key_of_the_real_charts(tmp_path, distribution):
             if key == "licenseSecret" and distribution == "enterprise":
                 continue  # Buoyant's chart only; its source is not public
             assert key in chart or re.search(rf"^#\s*{key}:", text, re.M), f"{key} is not a {upstream_name} key of {line}"
-    chart, _ = chart_keys(line, "control-plane-values.yaml")
-    assert "identityTrustDomain" in chart
+    assert "identityTrustDomain" in chart_keys(line, "control-plane-values.yaml")[0]
 
 
 def test_webhook_values_are_keys_of_the_real_charts():
     webhooks = yaml.safe_load((ROOT / "roles/linkerd/vars/main.yml").read_text())["__linkerd_webhooks"]
     for line in UPSTREAM_LINE.values():
         for chart_name, file_name in (("control_plane", "control-plane-values.yaml"), ("viz", "viz-values.yaml")):
-            chart, _ = chart_keys(line, file_name)
+            chart = chart_keys(line, file_name)[0]
             for hook in webhooks[chart_name]:
                 assert {"externalSecret", "caBundle", "crtPEM", "keyPEM"} <= set(chart[hook["value"]]), (line, hook)
                 assert chart[hook["value"]]["externalSecret"] is False
@@ -227,7 +225,7 @@ def found(secrets: dict[str, tuple[str, str]]) -> dict:
 
     results = []
     for secret, host in WEBHOOKS.items():
-        item = {"secret": secret, "service": host.split(".")[0]}
+        item = {"secret": secret, "service": host.split(".", maxsplit=1)[0]}
         resources = []
         if secret in secrets:
             crt, key = secrets[secret]
@@ -267,7 +265,7 @@ def test_webhook_certificates_are_made_once_then_kept(tmp_path):
     assert made["values"] == {hook: {"externalSecret": True, "caBundle": made["pems"][secret]["crt"]}
                               for hook, secret in zip(("proxyInjector", "profileValidator", "policyValidator"), WEBHOOKS)}
 
-    again, _ = webhook_pems(tmp_path, {s: (p["crt"], p["key"]) for s, p in made["pems"].items()})
+    again = webhook_pems(tmp_path, {s: (p["crt"], p["key"]) for s, p in made["pems"].items()})[0]
     assert again == made, "a second run must pass the same certificates (the same render for helm diff)"
 
 
@@ -276,7 +274,7 @@ def test_due_or_misnamed_webhook_certificates_are_replaced(tmp_path):
     current = {injector: self_signed(WEBHOOKS[injector], days_left=200),
                sp: self_signed(WEBHOOKS[sp], days_left=10),                      # inside the renewal window
                policy: self_signed("linkerd-policy-validator.other.svc", 200)}   # not its service's name
-    result, _ = webhook_pems(tmp_path, current)
+    result = webhook_pems(tmp_path, current)[0]
     assert result["pems"][injector] == {"crt": current[injector][0], "key": current[injector][1]}
     for secret in (sp, policy):
         assert result["pems"][secret]["crt"] != current[secret][0]
