@@ -55,9 +55,11 @@ def test_values_match_the_chart_keys(tmp_path, distribution, licence_keys):
     assert res.rc == 0, res
     assert res.localhost["failed"] == 0
     control = load(tmp_path, "control-plane-values.yml")
-    assert control == {"identity": {"externalCA": False, "issuer": {"scheme": "kubernetes.io/tls"}}, **licence_keys}
+    assert len(control.pop("heartbeatSchedule").split()) == 5  # fixed, not the render time
+    assert control == {"identity": {"externalCA": False, "issuer": {"scheme": "kubernetes.io/tls"}},
+                       "identityTrustDomain": "cluster.local", **licence_keys}
     assert load(tmp_path, "crds-values.yml") == {"installGatewayAPI": False}
-    assert load(tmp_path, "viz-values.yml") == {"linkerdNamespace": "linkerd"}
+    assert load(tmp_path, "viz-values.yml") == {"linkerdNamespace": "linkerd", "identityTrustDomain": "cluster.local"}
     namespace = load(tmp_path, "namespace.yml")
     assert namespace["metadata"]["labels"]["linkerd.io/is-control-plane"] == "true"
     header = (tmp_path / "art" / "linkerd" / "control-plane-values.yml").read_text()
