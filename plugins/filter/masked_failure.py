@@ -4,9 +4,11 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: masked_failure
 short_description: The failure report of a task that carries a secret, from parts that cannot hold it
-version_added: 0.2.0
+version_added: 0.1.0
+positional: what, next_step
 description:
-  - Under C(no_log), ansible-core 2.19 still prints the message of a task that fails through an action plugin,
+  - >-
+    Under C(no_log), ansible-core 2.19 still prints the message of a task that fails through an action plugin,
     and a Kubernetes API error or a Helm error can quote the Secret or the values file it was given.
     The roles run such tasks with C(failed_when: false) and C(register), then fail in a separate task
     with the message this filter builds.
@@ -14,11 +16,12 @@ description:
     kubernetes.core.helm result (one with a C(command)) the exit code, Helm's error class (such as
     C(UPGRADE FAILED)) and the command with the values of C(--set) and similar options cut out.
     Nothing else of the message, stdout or stderr is used.
-  - Returns an empty string when the result is not a failure (a skipped or successful task), so that
-    C(when: result | mcpmesh.platform.masked_failure('...') | length > 0) selects the failures.
+  - >-
+    Returns an empty string when the result is not a failure (a skipped or successful task), so a
+    C(when) that compares the length of its result with 0 selects the failures.
 options:
   _input:
-    description: The registered result of the task (run with C(failed_when: false)).
+    description: "The registered result of the task (run with C(failed_when: false))."
     type: dict
     required: true
   what:

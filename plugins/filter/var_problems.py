@@ -4,7 +4,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 name: var_problems
 short_description: What is wrong with a role's variables, one sentence per variable
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Checks what a role's C(meta/argument_specs.yml) cannot express - a string given where a list is
     wanted (it would be iterated character by character), number ranges, versions, Kubernetes and kind
