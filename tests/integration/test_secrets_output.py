@@ -128,12 +128,11 @@ def test_refused_identity_secrets_are_reported_without_the_keys(tmp_path, kube_a
              "linkerd_issuer_cert_pem": lc.cert_pem(issuer), "linkerd_issuer_key_pem": issuer_key_pem}
     res = run_linkerd_tasks(tmp_path, "identity", extra, kubeconfig, env, verbosity)
     assert res.rc == 2, res
-    (tmp_path / "extra.json").unlink()  # the test's own input, not something the run left
+    secrets = markers_of_key(anchor_key_pem) + markers_of_key(issuer_key_pem)
     assert_nothing_leaked(res, secrets, *dirs.values())
     assert ("Writing the linkerd-trust-anchor Secret in linkerd failed (HTTP status 422; reason Invalid)"
             in " ".join(res.stdout.split())), res
     assert base64.b64encode(anchor_key_pem.encode()).decode() in bodies.read_text()  # it reached the API
-    secrets = markers_of_key(anchor_key_pem) + markers_of_key(issuer_key_pem)
 
 
 def test_the_issuer_secret_is_reported_without_its_key_too(tmp_path, kube_api, temp_dirs):

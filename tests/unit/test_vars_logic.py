@@ -120,7 +120,7 @@ def test_several_variables_give_one_sentence_each_in_order():
         {"name": "b", "value": 1, "type": "int", "min": 0},
         {"name": "c", "value": "x", "type": "list"},
     ])
-    assert [msg.split("=")[0] for msg in found] == ["a", "c"]
+    assert [msg.split("=", maxsplit=1)[0] for msg in found] == ["a", "c"]
 
 
 @pytest.mark.parametrize(
