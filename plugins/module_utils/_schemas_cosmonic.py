@@ -161,6 +161,55 @@ _HTTP_TRIGGER = {
     },
 }
 
+_PORT_LIST = r"^[0-9]{1,5}(-[0-9]{1,5})?(,[0-9]{1,5}(-[0-9]{1,5})?)*$"
+
+# The cosmonic role's mesh plan (mesh.yml): the only pod template annotations it ever patches, on
+# the objects it found. Closed, so a patch of anything else cannot slip in.
+_COSMONIC_MESH = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "the cosmonic role's mesh plan (pod template annotations it patches, and where)",
+    "type": "object",
+    "required": ["namespace", "workloads"],
+    "additionalProperties": False,
+    "properties": {
+        "namespace": {"type": "string", "pattern": _DNS_LABEL},
+        "workloads": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "selectors", "annotations", "targets"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"enum": ["edge", "envoy", "hostgroup", "nats"]},
+                    "selectors": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+                    "annotations": {
+                        "type": "object",
+                        "required": ["linkerd.io/inject"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "linkerd.io/inject": {"enum": ["enabled", "ingress"]},
+                            "config.linkerd.io/opaque-ports": {"type": "string", "pattern": _PORT_LIST},
+                        },
+                    },
+                    "targets": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["kind", "name"],
+                            "additionalProperties": False,
+                            "properties": {
+                                "kind": {"enum": ["Deployment", "StatefulSet"]},
+                                "name": {"type": "string", "pattern": _HOSTNAME},
+                                "owner": {"type": ["string", "null"]},
+                            },
+                        },
+                    },
+                },
+            },
+        },
+    },
+}
+
 # (apiVersion, kind) -> JSON schema of the whole object
 CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {}
 
@@ -169,4 +218,5 @@ HELM_VALUES: dict[str, dict] = {
     "cosmonic-control": _COSMONIC_CONTROL,
     "cosmonic-control-hostgroup": _COSMONIC_HOSTGROUP,
     "http-trigger": _HTTP_TRIGGER,
+    "cosmonic-mesh": _COSMONIC_MESH,
 }

@@ -1,0 +1,383 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The Cosmonic Control line decides the ports, the licence, the MCP server's image and interfaces.
+
+* Render-only ``site.yml`` on both lines: 0.4.1 (the default: Traefik on NodePorts 30080/30443,
+  no licence, petstore-mcp-server v0.3.0 with ``wasi:config/store@0.2.0-rc.1`` and ``SERVICE_URL``)
+  and 0.3.0 (Envoy on 30950, a licence, v0.2.0 with no host interface, "public demo store").
+* One source for ports and names: ``kind_host_port=8080`` reaches the kind config, preflight, the
+  MCP probe URL and the access points; settings that disagree stop the run at once.
+* ``linkerd_distribution: auto`` picks edge without a Buoyant licence and enterprise with one, and
+  the linkerd role gets the concrete value.
+* Placement: the cosmonic role's ``wait_placement`` entry point, run for real through
+  ``kubernetes.core.k8s_info`` against a stand-in API server that serves recorded runtime-operator
+  objects (``tests/fixtures/cosmonic``), fails within seconds on an interface mismatch, naming the
+  interface and what the hosts provide; the verdict logic is also tested directly.
+"""
+from __future__ import annotations
+
+import json
+import time
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, run_playbook
+from mcp_peers import LocalHTTPServer
+
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _placement
+
+FIXTURES = ROOT / "tests" / "fixtures" / "cosmonic"
+UPSTREAM = ROOT.parent / "shared" / "upstream"
+FAKE_COSMONIC = "fake-cosmonic-licence-91d2e7aa"
+FAKE_BUOYANT = "fake-buoyant-licence-3c5f0b28"
+
+
+def fixture(name: str) -> list[dict]:
+    return json.loads((FIXTURES / name).read_text())["items"]
+
+
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
+def load(path: Path):
+    docs = [d for d in yaml.safe_load_all(path.read_text()) if d is not None]
+    return docs[0] if len(docs) == 1 else docs
+
+
+# --------------------------------------------------------------------------------------------
+# The verdict, directly.
+
+def test_interface_mismatch_fails_at_once_naming_the_interface_and_the_offer():
+    v = _placement.verdict(fixture("workloaddeployments.json"), fixture("workloads-interface-mismatch.json"),
+                           release="petstore-mcp", imports=["wasi:config/store@0.2.0-rc.1"],
+                           offered="wasi:config/runtime@0.2.0-draft", hosts=fixture("hosts.json"))
+    assert v["state"] == "failed"
+    assert v["missing"] == ["wasi:config/store@0.2.0-rc.1"]
+    assert v["component"] == "petstore-mcp"
+    assert "needs wasi:config/store@0.2.0-rc.1" in v["message"]
+    assert "the hosts of this line provide wasi:config/runtime@0.2.0-draft" in v["message"]
+    assert "host version 1.8.0" in v["message"]
+
+
+def test_ready_workload_is_ready():
+    v = _placement.verdict(fixture("workloaddeployments.json"), fixture("workloads-ready.json"), release="petstore-mcp")
+    assert v["state"] == "ready", v
+
+
+def test_no_host_yet_is_pending_with_the_operator_s_reason():
+    v = _placement.verdict([], fixture("workloads-no-host.json"), release="petstore-mcp")
+    assert v["state"] == "pending"
+    assert "HostSelection False (Reconcile): no suitable host found" in v["message"]
+
+
+def test_host_error_fails_with_the_host_s_reason():
+    v = _placement.verdict([], fixture("workloads-host-error.json"), release="petstore-mcp")
+    assert v["state"] == "failed"
+    assert "trapped during instantiation" in v["message"]
+
+
+def test_nothing_created_yet_is_pending():
+    assert _placement.verdict([], [], release="petstore-mcp")["state"] == "pending"
+
+
+def test_objects_of_another_release_do_not_count():
+    v = _placement.verdict([], fixture("workloads-interface-mismatch.json"), release="other-app")
+    assert v["state"] == "pending"
+
+
+@pytest.mark.parametrize("message, expected", [
+    ('requested interfaces that are not available on this host: {WitInterface { namespace: "wasi", package: "config", '
+     'interfaces: {"store"}, version: Some(Version { major: 0, minor: 2, patch: 0, pre: Prerelease("rc.1") }), name: None, '
+     'config: {} }, WitInterface { namespace: "wasi", package: "keyvalue", interfaces: {"atomics", "store"}, version: None, '
+     'name: None, config: {} }}', ["wasi:config/store@0.2.0-rc.1", "wasi:keyvalue/atomics,store"]),
+    ("requested interfaces that are not available on this host: [wasi:config/store@0.2.0-rc.1]",
+     ["wasi:config/store@0.2.0-rc.1"]),
+    ("no suitable host found", []),
+])
+def test_missing_interfaces_are_read_from_the_host_s_refusal(message, expected):
+    assert _placement.missing_interfaces(message) == expected
+
+
+def test_quoted_text_is_bounded_and_stripped():
+    v = _placement.verdict([], [{"kind": "Workload", "metadata": {"name": "petstore-mcp-1"}, "status": {"conditions": [
+        {"type": "Config", "status": "False", "reason": "Reconcile", "message": "\x1b[31mbad\x07" + "x" * 5000}]}}],
+        release="petstore-mcp")
+    assert v["state"] == "pending"
+    assert "\x1b" not in v["message"] and "\x07" not in v["message"]
+    assert len(v["message"]) <= 2 * _placement.LIMIT
+
+
+# --------------------------------------------------------------------------------------------
+# The role's wait_placement, through k8s_info, against a stand-in API server.
+
+GROUP = "runtime.wasmcloud.dev/v1alpha1"
+
+
+def api_server(workloads: str):
+    """A Kubernetes API server that knows the runtime.wasmcloud.dev kinds and serves the fixtures."""
+    resources = [
+        {"name": "workloads", "singularName": "workload", "namespaced": True, "kind": "Workload", "verbs": ["get", "list"]},
+        {"name": "workloaddeployments", "singularName": "workloaddeployment", "namespaced": True,
+         "kind": "WorkloadDeployment", "verbs": ["get", "list"]},
+        {"name": "hosts", "singularName": "host", "namespaced": False, "kind": "Host", "verbs": ["get", "list"]},
+    ]
+    routes = {
+        "/version": {"major": "1", "minor": "36", "gitVersion": "v1.36.1"},
+        "/api": {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []},
+        "/api/v1": {"kind": "APIResourceList", "groupVersion": "v1", "resources": []},
+        "/apis": {"kind": "APIGroupList", "apiVersion": "v1", "groups": [{
+            "name": "runtime.wasmcloud.dev", "versions": [{"groupVersion": GROUP, "version": "v1alpha1"}],
+            "preferredVersion": {"groupVersion": GROUP, "version": "v1alpha1"}}]},
+        f"/apis/{GROUP}": {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": GROUP, "resources": resources},
+        f"/apis/{GROUP}/namespaces/petstore/workloads": {
+            "apiVersion": GROUP, "kind": "WorkloadList", "metadata": {}, "items": fixture(workloads)},
+        f"/apis/{GROUP}/namespaces/petstore/workloaddeployments": {
+            "apiVersion": GROUP, "kind": "WorkloadDeploymentList", "metadata": {}, "items": fixture("workloaddeployments.json")},
+        f"/apis/{GROUP}/hosts": {"apiVersion": GROUP, "kind": "HostList", "metadata": {}, "items": fixture("hosts.json")},
+    }
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):  # noqa: N802 (http.server's name)
+            body = routes.get(self.path.split("?", 1)[0])
+            data = json.dumps(body if body is not None else {"kind": "Status", "status": "Failure", "code": 404}).encode()
+            self.send_response(200 if body is not None else 404)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    return LocalHTTPServer(Handler)
+
+
+def run_wait_placement(tmp_path: Path, workloads: str, chart_version: str, timeout: int = 9):
+    with api_server(workloads) as server:
+        kubeconfig = tmp_path / "kubeconfig"
+        kubeconfig.write_text(yaml.safe_dump({
+            "apiVersion": "v1", "kind": "Config", "current-context": "stand-in",
+            "clusters": [{"name": "stand-in", "cluster": {"server": server.base}}],
+            "contexts": [{"name": "stand-in", "context": {"cluster": "stand-in", "user": "nobody"}}],
+            "users": [{"name": "nobody", "user": {"token": "stand-in"}}]}))
+        playbook = tmp_path / "placement.yml"
+        playbook.write_text(yaml.safe_dump([{
+            "name": "Watch a placement.", "hosts": "localhost", "gather_facts": False,
+            "tasks": [{"name": "Watch the Petstore MCP server's placement.",
+                       "ansible.builtin.include_role": {"name": "mcpmesh.platform.cosmonic", "tasks_from": "wait_placement"},
+                       "vars": {"cosmonic_apply": True, "cosmonic_chart_version": chart_version,
+                                "cosmonic_workload_namespace": "petstore", "cosmonic_workload_release": "petstore-mcp",
+                                "cosmonic_workload_imports": ["wasi:config/store@0.2.0-rc.1"],
+                                "cosmonic_placement_timeout": timeout,
+                                "cosmonic_kubeconfig": str(kubeconfig), "cosmonic_kube_context": "stand-in"}}]}]))
+        started = time.monotonic()
+        result = run_playbook(playbook, env={"HOME": str(tmp_path)})
+        return result, time.monotonic() - started
+
+
+@pytest.mark.slow
+def test_role_fails_within_seconds_on_an_interface_mismatch(tmp_path):
+    result, took = run_wait_placement(tmp_path, "workloads-interface-mismatch.json", "0.3.0", timeout=120)
+    assert result.rc != 0, result
+    out = flat(result.stdout)
+    assert "cannot be placed: the host refused component petstore-mcp, which needs wasi:config/store@0.2.0-rc.1" in out, result
+    assert "the hosts of this line provide wasi:config/runtime@0.2.0-draft" in out, result
+    assert took < 60, f"the mismatch took {took:.0f} s to report; a 120 s deadline must not be waited out"
+
+
+@pytest.mark.slow
+def test_role_passes_a_placed_workload(tmp_path):
+    result, _ = run_wait_placement(tmp_path, "workloads-ready.json", "0.4.1")
+    assert result.rc == 0, result
+    assert "1 workload(s) of petstore-mcp placed and ready" in flat(result.stdout), result
+
+
+@pytest.mark.slow
+def test_role_reports_the_operator_s_reason_at_its_deadline(tmp_path):
+    result, _ = run_wait_placement(tmp_path, "workloads-no-host.json", "0.4.1", timeout=6)
+    assert result.rc != 0, result
+    out = flat(result.stdout)
+    assert "was not placed within 6 s" in out and "no suitable host found" in out, result
+
+
+# --------------------------------------------------------------------------------------------
+# Render-only site.yml on both lines.
+
+def render_only(artifacts: Path, **extra) -> dict:
+    return {"mcpmesh_apply": False, "mcpmesh_artifacts_dir": str(artifacts), **extra}
+
+
+def inventory(tmp_path: Path, **group_vars) -> Path:
+    """An inventory that sets group_vars the way a user's would (below -e, above role defaults)."""
+    path = tmp_path / "inventory.yml"
+    path.write_text(yaml.safe_dump({"all": {"hosts": {"localhost": {
+        "ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}"}},
+        "vars": group_vars}}))
+    return path
+
+
+@pytest.fixture(scope="module")
+def line_04(tmp_path_factory):
+    """The default line, with host port 8080 and linkerd_distribution=auto and no Buoyant licence."""
+    tmp = tmp_path_factory.mktemp("line04")
+    result = run_playbook(ROOT / "site.yml", "-i", str(inventory(tmp, linkerd_distribution="auto")),
+                          extra_vars=render_only(tmp / "artifacts", kind_host_port=8080),
+                          env={"BUOYANT_LICENSE": "", "COSMONIC_LICENSE_KEY": ""})
+    return result, tmp / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def line_03(tmp_path_factory):
+    """The seed's 0.3.0, with both licences and linkerd_distribution=auto."""
+    tmp = tmp_path_factory.mktemp("line03")
+    result = run_playbook(ROOT / "site.yml", "-i", str(inventory(tmp, linkerd_distribution="auto")),
+                          extra_vars=render_only(tmp / "artifacts", cosmonic_chart_version="0.3.0"),
+                          env={"BUOYANT_LICENSE": FAKE_BUOYANT, "COSMONIC_LICENSE_KEY": FAKE_COSMONIC})
+    return result, tmp / "artifacts"
+
+
+@pytest.mark.slow
+def test_default_line_maps_traefik_s_nodeports_from_the_chosen_host_port(line_04):
+    result, artifacts = line_04
+    assert result.rc == 0, result
+    kind = load(artifacts / "kind" / "cluster.yml")
+    mappings = [(m["hostPort"], m["containerPort"]) for m in kind["nodes"][0]["extraPortMappings"]]
+    assert mappings == [(8080, 30080), (443, 30443)]
+
+
+@pytest.mark.slow
+def test_default_line_runs_v030_with_the_store_interface_and_the_in_cluster_backend(line_04):
+    result, artifacts = line_04
+    assert result.rc == 0, result
+    values = load(artifacts / "petstore" / "mcp-values.yml")
+    component = values["components"][0]
+    assert component["image"] == "ghcr.io/cosmonic-labs/petstore-mcp-server:v0.3.0"
+    assert component["localResources"]["environment"]["config"] == {
+        "SERVICE_URL": "http://petstore.petstore.svc.cluster.local:8080/api/v3"}
+    assert values["hostInterfaces"] == [
+        {"namespace": "wasi", "package": "config", "interfaces": ["store"], "version": "0.2.0-rc.1"}]
+    assert values["ingress"]["host"] == "petstore-mcp.localhost.cosmonic.sh"
+    control = load(artifacts / "cosmonic" / "control-values.yml")
+    assert control == {"ingress": {"hosts": [{"host": "petstore-mcp.localhost.cosmonic.sh"}]}}
+
+
+@pytest.mark.slow
+def test_host_port_reaches_preflight_the_probe_and_the_access_points(line_04):
+    result, _ = line_04
+    assert result.rc == 0, result
+    out = flat(result.stdout)
+    assert "would also check that host port(s) 8080, 443 are free" in out, result
+    assert "through http://localhost:8080/v1/mcp" in out, result  # the petstore role's probe URL
+    assert "MCP endpoint: http://localhost:8080/v1/mcp with header Host: petstore-mcp.localhost.cosmonic.sh" in out, result
+    assert "URL: http://petstore-mcp.localhost.cosmonic.sh:8080/v1/mcp" in out, result
+    assert "Perses: http://perses.localhost.cosmonic.sh:8080" in out, result
+
+
+@pytest.mark.slow
+def test_default_line_needs_no_licence_and_auto_picks_edge(line_04):
+    result, _ = line_04
+    assert result.rc == 0, result
+    out = flat(result.stdout)
+    assert "no licence needed" in out and "none for Cosmonic Control" in out, result
+    assert "Linkerd: edge (auto: no Buoyant licence is set" in out, result
+    assert "none for Linkerd edge" in out, result  # preflight got the concrete value
+
+
+@pytest.mark.slow
+def test_nats_is_meshed_with_opaque_ports_in_the_rendered_plan(line_04):
+    result, artifacts = line_04
+    assert result.rc == 0, result
+    plan = load(artifacts / "cosmonic" / "mesh.yml")
+    by_name = {w["name"]: w for w in plan["workloads"]}
+    assert set(by_name) == {"edge", "envoy", "hostgroup", "nats"}
+    assert by_name["nats"]["annotations"] == {"linkerd.io/inject": "enabled", "config.linkerd.io/opaque-ports": "4222,6222,7422"}
+    assert "config.linkerd.io/opaque-ports" not in by_name["hostgroup"]["annotations"]
+    assert by_name["edge"]["selectors"][0] == "app.kubernetes.io/name=traefik"
+
+
+@pytest.mark.slow
+def test_seed_line_runs_v020_honestly(line_03):
+    result, artifacts = line_03
+    assert result.rc == 0, result
+    kind = load(artifacts / "kind" / "cluster.yml")
+    assert [(m["hostPort"], m["containerPort"]) for m in kind["nodes"][0]["extraPortMappings"]] == [(80, 30950)]
+    control = load(artifacts / "cosmonic" / "control-values.yml")
+    assert control == {"envoy": {"service": {"type": "NodePort", "httpNodePort": 30950}}}
+    values = load(artifacts / "petstore" / "mcp-values.yml")
+    assert values["components"][0] == {"name": "petstore-mcp", "image": "ghcr.io/cosmonic-labs/petstore-mcp-server:v0.2.0"}
+    assert "hostInterfaces" not in values
+    assert values["ingress"]["host"] == "petstore-mcp.localhost.cosmonic.sh"
+    out = flat(result.stdout)
+    assert "calls the public demo store https://petstore3.swagger.io/api/v3" in out, result
+    assert "the in-cluster path check is not applicable on this line" in out, result
+    assert "Perses:" not in out, result
+
+
+@pytest.mark.slow
+def test_seed_line_needs_a_cosmonic_licence_and_auto_picks_enterprise(line_03):
+    result, artifacts = line_03
+    assert result.rc == 0, result
+    out = flat(result.stdout)
+    assert "licence required" in out and "a Cosmonic licence key" in out, result
+    assert "Linkerd: enterprise (auto: a Buoyant licence is set)" in out, result
+    for secret in (FAKE_COSMONIC, FAKE_BUOYANT):
+        assert secret not in result.stdout + result.stderr
+        for path in artifacts.rglob("*"):
+            if path.is_file():
+                assert secret not in path.read_text(errors="replace"), path
+
+
+def test_seed_line_stops_without_its_licence(tmp_path):
+    """The cosmonic role, applying 0.3.0 with no licence, stops before it touches a cluster."""
+    playbook = tmp_path / "pb.yml"
+    playbook.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": [{
+        "name": "Install 0.3.0.", "ansible.builtin.include_role": {"name": "mcpmesh.platform.cosmonic"},
+        "vars": {"cosmonic_apply": True, "cosmonic_chart_version": "0.3.0", "cosmonic_license_key": "",
+                 "cosmonic_artifacts_dir": str(tmp_path / "art")}}]}]))
+    result = run_playbook(playbook, env={"COSMONIC_LICENSE_KEY": ""})
+    assert result.rc != 0, result
+    assert "Cosmonic Control 0.3.0 (line 0.3) needs a licence key" in flat(result.stdout), result
+
+
+@pytest.mark.parametrize("extra, message", [
+    ({"kind_node_port": 30950}, "kind_node_port=30950 but Cosmonic Control 0.4.1 (line 0.4) listens on NodePort 30080"),
+    ({"kind_cluster_name": "other", "mcpmesh_cluster_name": "mcpmesh"}, "kind_cluster_name=other but mcpmesh_cluster_name=mcpmesh"),
+    ({"kind_host_port": 8080, "mcpmesh_host_port": 9090}, "kind_host_port=8080 but mcpmesh_host_port=9090"),
+    ({"cosmonic_http_node_port": 31000}, "the chart of line 0.4 fixes the traefik NodePort at 30080"),
+])
+def test_settings_that_disagree_stop_the_run_at_once(tmp_path, extra, message):
+    started = time.monotonic()
+    result = run_playbook(ROOT / "site.yml", extra_vars=render_only(tmp_path / "artifacts", **extra))
+    assert result.rc != 0, result
+    assert message in flat(result.stdout), result
+    assert not (tmp_path / "artifacts").exists(), "the run went on after the settings disagreed"
+    assert time.monotonic() - started < 60
+
+
+@pytest.mark.slow
+def test_other_cluster_name_reaches_the_context_and_every_role(tmp_path):
+    result = run_playbook(ROOT / "site.yml", extra_vars=render_only(tmp_path / "artifacts", kind_cluster_name="demo"))
+    assert result.rc == 0, result
+    assert load(tmp_path / "artifacts" / "kind" / "cluster.yml")["name"] == "demo"
+    assert "cluster kind-demo" not in result.stdout  # render-only says nothing applied
+    assert "would create the kind cluster demo" in flat(result.stdout), result
+    assert "use the context kind-demo" in flat(result.stdout), result
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("line", ["line_04", "line_03"])
+def test_http_trigger_values_use_only_keys_of_the_real_chart(request, line):
+    """Every key the role renders at the top and in ingress is one the real http-trigger 0.1.2 has."""
+    upstream = UPSTREAM / "http-trigger-0.1.2" / "values.yaml"
+    if not upstream.exists():
+        pytest.skip(f"{upstream} is absent (the upstream chart values live beside the checkout, on development machines)")
+    result, artifacts = request.getfixturevalue(line)
+    assert result.rc == 0, result
+    real = yaml.safe_load(upstream.read_text())
+    rendered = load(artifacts / "petstore" / "mcp-values.yml")
+    assert set(rendered) <= set(real), set(rendered) - set(real)
+    assert set(rendered["ingress"]) <= set(real["ingress"])
+    assert isinstance(rendered["components"], list) and isinstance(rendered.get("hostInterfaces", []), list)
