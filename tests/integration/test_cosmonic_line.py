@@ -114,30 +114,47 @@ def test_quoted_text_is_bounded_and_stripped():
 # The role's wait_placement, through k8s_info, against a stand-in API server.
 
 GROUP = "runtime.wasmcloud.dev/v1alpha1"
+APPS = "apps/v1"
+ADMISSION = "admissionregistration.k8s.io/v1"
 
 
-def api_server(workloads: str):
-    """A Kubernetes API server that knows the runtime.wasmcloud.dev kinds and serves the fixtures."""
-    resources = [
-        {"name": "workloads", "singularName": "workload", "namespaced": True, "kind": "Workload", "verbs": ["get", "list"]},
-        {"name": "workloaddeployments", "singularName": "workloaddeployment", "namespaced": True,
-         "kind": "WorkloadDeployment", "verbs": ["get", "list"]},
-        {"name": "hosts", "singularName": "host", "namespaced": False, "kind": "Host", "verbs": ["get", "list"]},
-    ]
+def api_server(workloads: str = "workloads-ready.json", deployments: list[dict] | None = None):
+    """A Kubernetes API server that knows the kinds the cosmonic role reads and serves the fixtures.
+
+    Discovery (``/api``, ``/apis`` and each group's resource list) is what the Kubernetes Python
+    client asks first; then the list and get paths answer from the recorded objects. It has no
+    Linkerd: its MutatingWebhookConfigurations are all "not found".
+    """
+    def resource(name, kind, namespaced=True):
+        return {"name": name, "singularName": kind.lower(), "namespaced": namespaced, "kind": kind, "verbs": ["get", "list"]}
+
+    def listing(group, kind, items):
+        return {"apiVersion": group, "kind": kind + "List", "metadata": {"resourceVersion": "1"}, "items": items}
+
+    groups = {
+        GROUP: [resource("workloads", "Workload"), resource("workloaddeployments", "WorkloadDeployment"),
+                resource("hosts", "Host", namespaced=False)],
+        APPS: [resource("deployments", "Deployment"), resource("statefulsets", "StatefulSet")],
+        ADMISSION: [resource("mutatingwebhookconfigurations", "MutatingWebhookConfiguration", namespaced=False)],
+    }
     routes = {
         "/version": {"major": "1", "minor": "36", "gitVersion": "v1.36.1"},
         "/api": {"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": []},
         "/api/v1": {"kind": "APIResourceList", "groupVersion": "v1", "resources": []},
-        "/apis": {"kind": "APIGroupList", "apiVersion": "v1", "groups": [{
-            "name": "runtime.wasmcloud.dev", "versions": [{"groupVersion": GROUP, "version": "v1alpha1"}],
-            "preferredVersion": {"groupVersion": GROUP, "version": "v1alpha1"}}]},
-        f"/apis/{GROUP}": {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": GROUP, "resources": resources},
-        f"/apis/{GROUP}/namespaces/petstore/workloads": {
-            "apiVersion": GROUP, "kind": "WorkloadList", "metadata": {}, "items": fixture(workloads)},
-        f"/apis/{GROUP}/namespaces/petstore/workloaddeployments": {
-            "apiVersion": GROUP, "kind": "WorkloadDeploymentList", "metadata": {}, "items": fixture("workloaddeployments.json")},
-        f"/apis/{GROUP}/hosts": {"apiVersion": GROUP, "kind": "HostList", "metadata": {}, "items": fixture("hosts.json")},
+        "/apis": {"kind": "APIGroupList", "apiVersion": "v1", "groups": [
+            {"name": gv.split("/")[0], "versions": [{"groupVersion": gv, "version": gv.split("/")[1]}],
+             "preferredVersion": {"groupVersion": gv, "version": gv.split("/")[1]}} for gv in groups]},
+        f"/apis/{GROUP}/namespaces/petstore/workloads": listing(GROUP, "Workload", fixture(workloads)),
+        f"/apis/{GROUP}/namespaces/petstore/workloaddeployments": listing(
+            GROUP, "WorkloadDeployment", fixture("workloaddeployments.json")),
+        f"/apis/{GROUP}/hosts": listing(GROUP, "Host", fixture("hosts.json")),
+        f"/apis/{APPS}/namespaces/cosmonic-system/deployments": listing(APPS, "Deployment", deployments or []),
+        f"/apis/{APPS}/namespaces/cosmonic-system/statefulsets": listing(APPS, "StatefulSet", []),
     }
+    routes.update({f"/apis/{gv}": {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": gv, "resources": res}
+                   for gv, res in groups.items()})
+    for deployment in deployments or []:
+        routes[f"/apis/{APPS}/namespaces/cosmonic-system/deployments/{deployment['metadata']['name']}"] = deployment
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -145,8 +162,11 @@ def api_server(workloads: str):
 
         def do_GET(self):  # noqa: N802 (http.server's name)
             body = routes.get(self.path.split("?", 1)[0])
-            data = json.dumps(body if body is not None else {"kind": "Status", "status": "Failure", "code": 404}).encode()
-            self.send_response(200 if body is not None else 404)
+            if body is None:
+                body = {"kind": "Status", "apiVersion": "v1", "status": "Failure", "reason": "NotFound", "code": 404,
+                        "message": f"{self.path} not found"}
+            data = json.dumps(body).encode()
+            self.send_response(body.get("code", 200) if body.get("kind") == "Status" else 200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -155,27 +175,33 @@ def api_server(workloads: str):
     return LocalHTTPServer(Handler)
 
 
+def run_against(tmp_path: Path, server, tasks_from: str, role_vars: dict):
+    """Run one entry point of the cosmonic role against the stand-in API server; returns (result, seconds)."""
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(yaml.safe_dump({
+        "apiVersion": "v1", "kind": "Config", "current-context": "stand-in",
+        "clusters": [{"name": "stand-in", "cluster": {"server": server.base}}],
+        "contexts": [{"name": "stand-in", "context": {"cluster": "stand-in", "user": "nobody"}}],
+        "users": [{"name": "nobody", "user": {"token": "stand-in"}}]}))
+    playbook = tmp_path / "pb.yml"
+    playbook.write_text(yaml.safe_dump([{
+        "name": "Run the cosmonic role against the stand-in API server.", "hosts": "localhost", "gather_facts": False,
+        "tasks": [{"name": "Run the entry point.",
+                   "ansible.builtin.include_role": {"name": "mcpmesh.platform.cosmonic", "tasks_from": tasks_from},
+                   "vars": {"cosmonic_apply": True, "cosmonic_kubeconfig": str(kubeconfig),
+                            "cosmonic_kube_context": "stand-in", "cosmonic_artifacts_dir": str(tmp_path / "artifacts"),
+                            **role_vars}}]}]))
+    started = time.monotonic()
+    result = run_playbook(playbook, env={"HOME": str(tmp_path), "COSMONIC_LICENSE_KEY": ""})
+    return result, time.monotonic() - started
+
+
 def run_wait_placement(tmp_path: Path, workloads: str, chart_version: str, timeout: int = 9):
     with api_server(workloads) as server:
-        kubeconfig = tmp_path / "kubeconfig"
-        kubeconfig.write_text(yaml.safe_dump({
-            "apiVersion": "v1", "kind": "Config", "current-context": "stand-in",
-            "clusters": [{"name": "stand-in", "cluster": {"server": server.base}}],
-            "contexts": [{"name": "stand-in", "context": {"cluster": "stand-in", "user": "nobody"}}],
-            "users": [{"name": "nobody", "user": {"token": "stand-in"}}]}))
-        playbook = tmp_path / "placement.yml"
-        playbook.write_text(yaml.safe_dump([{
-            "name": "Watch a placement.", "hosts": "localhost", "gather_facts": False,
-            "tasks": [{"name": "Watch the Petstore MCP server's placement.",
-                       "ansible.builtin.include_role": {"name": "mcpmesh.platform.cosmonic", "tasks_from": "wait_placement"},
-                       "vars": {"cosmonic_apply": True, "cosmonic_chart_version": chart_version,
-                                "cosmonic_workload_namespace": "petstore", "cosmonic_workload_release": "petstore-mcp",
-                                "cosmonic_workload_imports": ["wasi:config/store@0.2.0-rc.1"],
-                                "cosmonic_placement_timeout": timeout,
-                                "cosmonic_kubeconfig": str(kubeconfig), "cosmonic_kube_context": "stand-in"}}]}]))
-        started = time.monotonic()
-        result = run_playbook(playbook, env={"HOME": str(tmp_path)})
-        return result, time.monotonic() - started
+        return run_against(tmp_path, server, "wait_placement", {
+            "cosmonic_chart_version": chart_version, "cosmonic_workload_namespace": "petstore",
+            "cosmonic_workload_release": "petstore-mcp", "cosmonic_workload_imports": ["wasi:config/store@0.2.0-rc.1"],
+            "cosmonic_placement_timeout": timeout})
 
 
 @pytest.mark.slow
@@ -201,6 +227,42 @@ def test_role_reports_the_operator_s_reason_at_its_deadline(tmp_path):
     assert result.rc != 0, result
     out = flat(result.stdout)
     assert "was not placed within 6 s" in out and "no suitable host found" in out, result
+
+
+def available(name: str, labels: dict) -> dict:
+    """A Deployment whose rollout is complete, as the API server reports one."""
+    return {"apiVersion": APPS, "kind": "Deployment",
+            "metadata": {"name": name, "namespace": "cosmonic-system", "labels": labels, "generation": 1},
+            "spec": {"replicas": 1, "selector": {"matchLabels": labels}},
+            "status": {"observedGeneration": 1, "replicas": 1, "readyReplicas": 1, "availableReplicas": 1,
+                       "updatedReplicas": 1, "conditions": [{"type": "Available", "status": "True"}]}}
+
+
+@pytest.mark.slow
+def test_mesh_without_linkerd_stops_before_anything_is_installed(tmp_path):
+    with api_server() as server:
+        result, took = run_against(tmp_path, server, "main", {"cosmonic_chart_version": "0.4.1"})
+    assert result.rc != 0, result
+    out = flat(result.stdout)
+    assert "cosmonic_mesh=true needs Linkerd" in out and "linkerd-proxy-injector-webhook-config" in out, result
+    assert "cosmonic_mesh=false" in out, result
+    assert "Install or upgrade the cosmonic-control chart" not in result.stdout, result
+    assert took < 60
+
+
+@pytest.mark.slow
+def test_workloads_not_found_by_their_labels_fail_within_seconds_listing_what_is_there(tmp_path):
+    deployments = [available("cosmonic-ingress", {"app.kubernetes.io/name": "cosmonic-ingress"}),
+                   available("hostgroup-default", {"wasmcloud.com/name": "hostgroup"})]
+    with api_server(deployments=deployments) as server:
+        result, took = run_against(tmp_path, server, "verify", {
+            "cosmonic_discovery_timeout": 3, "cosmonic_mesh_nats": False, "cosmonic_edge_selectors": ["app=traefik"]})
+    assert result.rc != 0, result
+    out = flat(result.stdout)
+    assert "No Deployment or StatefulSet in cosmonic-system matches the selectors of edge, envoy" in out, result
+    assert '"cosmonic-ingress": {"app.kubernetes.io/name": "cosmonic-ingress"}' in out, result
+    assert "cosmonic_edge_selectors / cosmonic_envoy_selectors" in out, result
+    assert took < 60, f"took {took:.0f} s"
 
 
 # --------------------------------------------------------------------------------------------
