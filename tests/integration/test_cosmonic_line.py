@@ -293,10 +293,11 @@ def line_04(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def line_03(tmp_path_factory):
-    """The seed's 0.3.0, with both licences and linkerd_distribution=auto."""
+    """The seed's 0.3.0, with both licences, linkerd_distribution=auto and another cluster name."""
     tmp = tmp_path_factory.mktemp("line03")
     result = run_playbook(ROOT / "site.yml", "-i", str(inventory(tmp, linkerd_distribution="auto")),
-                          extra_vars=render_only(tmp / "artifacts", cosmonic_chart_version="0.3.0"),
+                          extra_vars=render_only(tmp / "artifacts", cosmonic_chart_version="0.3.0",
+                                                 kind_cluster_name="demo"),
                           env={"BUOYANT_LICENSE": FAKE_BUOYANT, "COSMONIC_LICENSE_KEY": FAKE_COSMONIC})
     return result, tmp / "artifacts"
 
@@ -420,13 +421,12 @@ def test_settings_that_disagree_stop_the_run_at_once(tmp_path, extra, message):
 
 
 @pytest.mark.slow
-def test_other_cluster_name_reaches_the_context_and_every_role(tmp_path):
-    result = run_playbook(ROOT / "site.yml", extra_vars=render_only(tmp_path / "artifacts", kind_cluster_name="demo"))
+def test_kind_cluster_name_reaches_the_context_and_every_role(line_03):
+    result, artifacts = line_03
     assert result.rc == 0, result
-    assert load(tmp_path / "artifacts" / "kind" / "cluster.yml")["name"] == "demo"
-    assert "cluster kind-demo" not in result.stdout  # render-only says nothing applied
-    assert "would create the kind cluster demo" in flat(result.stdout), result
-    assert "use the context kind-demo" in flat(result.stdout), result
+    assert load(artifacts / "kind" / "cluster.yml")["name"] == "demo"
+    out = flat(result.stdout)
+    assert "would create the kind cluster demo" in out and "use the context kind-demo" in out, result
 
 
 @pytest.mark.slow
