@@ -216,14 +216,14 @@ def test_role_fails_within_seconds_on_an_interface_mismatch(tmp_path):
 
 @pytest.mark.slow
 def test_role_passes_a_placed_workload(tmp_path):
-    result, _ = run_wait_placement(tmp_path, "workloads-ready.json", "0.4.1")
+    result = run_wait_placement(tmp_path, "workloads-ready.json", "0.4.1")[0]
     assert result.rc == 0, result
     assert "1 workload(s) of petstore-mcp placed and ready" in flat(result.stdout), result
 
 
 @pytest.mark.slow
 def test_role_reports_the_operator_s_reason_at_its_deadline(tmp_path):
-    result, _ = run_wait_placement(tmp_path, "workloads-no-host.json", "0.4.1", timeout=6)
+    result = run_wait_placement(tmp_path, "workloads-no-host.json", "0.4.1", timeout=6)[0]
     assert result.rc != 0, result
     out = flat(result.stdout)
     assert "was not placed within 6 s" in out and "no suitable host found" in out, result
@@ -329,7 +329,7 @@ def test_default_line_runs_v030_with_the_store_interface_and_the_in_cluster_back
 
 @pytest.mark.slow
 def test_host_port_reaches_preflight_the_probe_and_the_access_points(line_04):
-    result, _ = line_04
+    result = line_04[0]
     assert result.rc == 0, result
     out = flat(result.stdout)
     assert "would also check that host port(s) 8080, 443 are free" in out, result
@@ -341,7 +341,7 @@ def test_host_port_reaches_preflight_the_probe_and_the_access_points(line_04):
 
 @pytest.mark.slow
 def test_default_line_needs_no_licence_and_auto_picks_edge(line_04):
-    result, _ = line_04
+    result = line_04[0]
     assert result.rc == 0, result
     out = flat(result.stdout)
     assert "no licence needed" in out and "none for Cosmonic Control" in out, result
