@@ -110,6 +110,27 @@ def test_quoted_text_is_bounded_and_stripped():
     assert len(v["message"]) <= 2 * _placement.LIMIT
 
 
+@pytest.mark.parametrize("change, refused", [
+    ({"annotations": {"linkerd.io/inject": "enabled", "config.linkerd.io/skip-outbound-ports": "4222"}},
+     "Additional properties are not allowed"),
+    ({"annotations": {"linkerd.io/inject": "disabled"}}, "'disabled' is not one of"),
+    ({"targets": [{"kind": "DaemonSet", "name": "nats"}]}, "'DaemonSet' is not one of"),
+    ({"annotations": {"linkerd.io/inject": "enabled", "config.linkerd.io/opaque-ports": "4222;6222"}}, "does not match"),
+])
+def test_mesh_plan_schema_allows_only_the_patches_the_role_makes(change, refused):
+    import jsonschema  # the validator validate_artifacts uses
+
+    from ansible_collections.mcpmesh.platform.plugins.module_utils._schemas_cosmonic import HELM_VALUES
+    schema = HELM_VALUES["cosmonic-mesh"]
+    good = {"namespace": "cosmonic-system", "workloads": [{
+        "name": "nats", "selectors": ["app=nats"], "targets": [{"kind": "StatefulSet", "name": "nats", "owner": None}],
+        "annotations": {"linkerd.io/inject": "enabled", "config.linkerd.io/opaque-ports": "4222,6222,7422"}}]}
+    jsonschema.Draft7Validator(schema).validate(good)
+    bad = {**good, "workloads": [{**good["workloads"][0], **change}]}
+    errors = [e.message for e in jsonschema.Draft7Validator(schema).iter_errors(bad)]
+    assert any(refused in e for e in errors), errors
+
+
 # --------------------------------------------------------------------------------------------
 # The role's wait_placement, through k8s_info, against a stand-in API server.
 
