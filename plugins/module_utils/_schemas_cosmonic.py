@@ -164,7 +164,6 @@ _HTTP_TRIGGER = {
 _PORT_LIST = r"^[0-9]{1,5}(-[0-9]{1,5})?(,[0-9]{1,5}(-[0-9]{1,5})?)*$"
 
 
-
 def _closed(properties: dict, *required: str) -> dict:
     """A JSON schema object that allows only ``properties`` and requires ``required``."""
     return {"type": "object", "required": list(required), "additionalProperties": False, "properties": properties}
