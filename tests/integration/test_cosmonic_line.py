@@ -414,6 +414,7 @@ def test_seed_line_needs_a_cosmonic_licence_and_auto_picks_enterprise(line_03):
                 assert secret not in path.read_text(errors="replace"), path
 
 
+@pytest.mark.slow
 def test_seed_line_stops_without_its_licence(tmp_path):
     """The cosmonic role, applying 0.3.0 with no licence, stops before it touches a cluster."""
     playbook = tmp_path / "pb.yml"
@@ -426,6 +427,7 @@ def test_seed_line_stops_without_its_licence(tmp_path):
     assert "Cosmonic Control 0.3.0 (line 0.3) needs a licence key" in flat(result.stdout), result
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("extra, message", [
     ({"kind_node_port": 30950}, "kind_node_port=30950 but Cosmonic Control 0.4.1 (line 0.4) listens on NodePort 30080"),
     ({"kind_cluster_name": "other", "mcpmesh_cluster_name": "mcpmesh"}, "kind_cluster_name=other but mcpmesh_cluster_name=mcpmesh"),
