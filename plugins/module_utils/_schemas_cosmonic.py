@@ -161,6 +161,39 @@ _HTTP_TRIGGER = {
     },
 }
 
+_PORT_LIST = r"^[0-9]{1,5}(-[0-9]{1,5})?(,[0-9]{1,5}(-[0-9]{1,5})?)*$"
+
+
+def _closed(properties: dict, *required: str) -> dict:
+    """A JSON schema object that allows only ``properties`` and requires ``required``."""
+    return {"type": "object", "required": list(required), "additionalProperties": False, "properties": properties}
+
+
+# The cosmonic role's mesh plan (mesh.yml): the only pod template annotations it ever patches, on
+# the objects it found. Closed, so a patch of anything else cannot slip in.
+_MESH_ANNOTATIONS = _closed({
+    "linkerd.io/inject": {"enum": ["enabled", "ingress"]},
+    "config.linkerd.io/opaque-ports": {"type": "string", "pattern": _PORT_LIST},
+}, "linkerd.io/inject")
+_MESH_TARGET = _closed({
+    "kind": {"enum": ["Deployment", "StatefulSet"]},
+    "name": {"type": "string", "pattern": _HOSTNAME},
+    "owner": {"type": ["string", "null"]},
+}, "kind", "name")
+_COSMONIC_MESH = {
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "title": "the cosmonic role's mesh plan (pod template annotations it patches, and where)",
+    **_closed({
+        "namespace": {"type": "string", "pattern": _DNS_LABEL},
+        "workloads": {"type": "array", "items": _closed({
+            "name": {"enum": ["edge", "envoy", "hostgroup", "nats"]},
+            "selectors": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+            "annotations": _MESH_ANNOTATIONS,
+            "targets": {"type": "array", "items": _MESH_TARGET},
+        }, "name", "selectors", "annotations", "targets")},
+    }, "namespace", "workloads"),
+}
+
 # (apiVersion, kind) -> JSON schema of the whole object
 CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {}
 
@@ -169,4 +202,5 @@ HELM_VALUES: dict[str, dict] = {
     "cosmonic-control": _COSMONIC_CONTROL,
     "cosmonic-control-hostgroup": _COSMONIC_HOSTGROUP,
     "http-trigger": _HTTP_TRIGGER,
+    "cosmonic-mesh": _COSMONIC_MESH,
 }

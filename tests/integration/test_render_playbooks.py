@@ -108,6 +108,7 @@ def test_artifacts_validate_again(site_runs, artifacts, tmp_path):
                     {"path": str(artifacts / "cosmonic" / "control-values.yml"), "chart": "cosmonic-control"},
                     {"path": str(artifacts / "cosmonic" / "hostgroup-values.yml"), "chart": "cosmonic-control-hostgroup"},
                     {"path": str(artifacts / "petstore" / "mcp-values.yml"), "chart": "http-trigger"},
+                    {"path": str(artifacts / "cosmonic" / "mesh.yml"), "chart": "cosmonic-mesh"},
                 ],
                 "forbidden": [FAKE_COSMONIC, FAKE_BUOYANT],
             },
@@ -126,10 +127,11 @@ def test_no_licence_in_any_artifact_or_output(site_runs, artifacts):
         assert_no_secret_in(path.read_text(errors="replace"), str(path))
 
 
-def test_cosmonic_and_petstore_values_are_the_seed_s(site_runs, artifacts):
+def test_cosmonic_and_petstore_values_are_the_default_line_s(site_runs, artifacts):
+    """Cosmonic Control 0.4.1 (the default line; tests/integration/test_cosmonic_line.py covers both lines)."""
     assert site_runs[0].rc == 0, site_runs[0]
     control = yaml.safe_load((artifacts / "cosmonic" / "control-values.yml").read_text())
-    assert control == {"envoy": {"service": {"type": "NodePort", "httpNodePort": 30950}}}
+    assert control == {"ingress": {"hosts": [{"host": "petstore-mcp.localhost.cosmonic.sh"}]}}
     mcp = yaml.safe_load((artifacts / "petstore" / "mcp-values.yml").read_text())
     component = mcp["components"][0]
     assert component["image"] == "ghcr.io/cosmonic-labs/petstore-mcp-server:v0.3.0"
