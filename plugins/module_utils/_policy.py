@@ -195,7 +195,7 @@ def graph_problems(services: list, settings: Mapping) -> list[str]:
         if rate is not None:
             problems.extend(_rate_problems(where, rate, protocol))
         res = _resilience(service, settings.get("resilience") or {})
-        if service.get("resilience") and not service.get("backend_service"):
+        if service.get("resilience") not in (None, False) and not service.get("backend_service"):
             problems.append(f"{where}.resilience needs backend_service (the Service its clients call)")
         if res is not None:
             problems.extend(_resilience_problems(where, res, distribution))
@@ -634,14 +634,17 @@ def judge_denial(observation: Mapping) -> dict:
 def judge_rate_limit(observation: Mapping) -> dict:
     """Whether an mcp_verify load saw 429s in the proportion the limit implies.
 
-    observation: ``{policy, limit_rps, expect (over|under), load}`` where load is mcp_verify's
+    observation: ``{policy, limit_rps, replicas, expect (over|under), load}`` where load is mcp_verify's
     load result (``status_counts``, and its duration ``wall_s``). Linkerd's limiter
     is GCRA with a one-second burst, so over ``T`` seconds at most ``limit * (T + 1)`` requests
-    pass. ``over``: at least the excess must be 429, and the burst must really exceed the limit
+    pass, per pod behind the Server (``replicas``). ``over``: at least the excess must be 429, and the burst must really exceed the limit
     (else the check proves nothing). ``under``: no 429 at all.
     """
     policy, expect = observation.get("policy", "?"), observation.get("expect", "over")
+    replicas = observation.get("replicas") or 1
     limit = observation.get("limit_rps")
+    if _positive_int(limit) and _positive_int(replicas):
+        limit = limit * replicas  # the limit is local to each pod's proxy
     load = observation.get("load") or {}
     counts = load.get("status_counts")
     verdict = {"policy": policy, "check": f"rate limit ({expect})"}
@@ -730,13 +733,22 @@ def _proto_seconds(value) -> float | None:
     return None
 
 
+def _find_any(doc, *keys: str) -> list:
+    out = []
+    for key in keys:
+        out.extend(_find(doc, key))
+    return out
+
+
 def judge_client_policy(observation: Mapping) -> list[dict]:
     """Whether the client policy Linkerd serves for a Service carries the role's annotations.
 
-    observation: ``{policy, service, output (linkerd diagnostics policy ... -o json), settings}``.
-    A bad annotation on a Service is only logged and ignored by the policy controller, so this is
-    the proof the timeout, retries and failure accrual are in force (the OutboundPolicy fields
-    ``timeouts.request``, ``retry.maxRetries``, ``failureAccrual.consecutiveFailures.maxFailures``).
+    observation: ``{policy, service, output, settings}``; output is ``linkerd diagnostics policy
+    svc/<name> <port> -o json``, the OutboundPolicy message of linkerd2-proxy-api printed with Go's
+    encoding/json: proto field names (``timeouts.request``, ``retry.max_retries``,
+    ``failure_accrual.Kind.ConsecutiveFailures.max_failures``), durations as ``{"seconds": N}``.
+    The protojson spellings (``maxRetries``, ``"10s"``) are read too. A bad annotation on a Service
+    is only logged and ignored by the policy controller, so this is the proof they are in force.
     """
     policy, service = observation.get("policy", "?"), observation.get("service", "?")
     res = observation.get("settings") or {}
@@ -752,20 +764,21 @@ def judge_client_policy(observation: Mapping) -> list[dict]:
     verdicts = []
     if res.get("timeout"):
         want = duration_seconds(res["timeout"])
-        seen = [s for s in (_proto_seconds(t.get("request")) for t in _find(docs, "timeouts") if isinstance(t, Mapping))
-                if s is not None]
+        seen = sorted({s for s in (_proto_seconds(t.get("request")) for t in _find(docs, "timeouts")
+                                   if isinstance(t, Mapping)) if s is not None})
         ok = any(abs(s - want) < 1e-6 for s in seen)
         verdicts.append(dict(base, check="request timeout", ok=ok, expected=res["timeout"], observed=seen,
                              reason="served" if ok else "the served policy has no such request timeout; check the "
                                                         "policy controller's log for the annotation"))
     if res.get("retry_on") and res.get("retry_limit", 0) > 0:
-        seen = [r.get("maxRetries") for r in _find(docs, "retry") if isinstance(r, Mapping)]
+        seen = sorted({v for r in _find(docs, "retry") if isinstance(r, Mapping)
+                       for v in _find_any(r, "max_retries", "maxRetries")}, key=str)
         ok = any(str(v) == str(res["retry_limit"]) for v in seen)
         verdicts.append(dict(base, check="retries", ok=ok, expected=res["retry_limit"], observed=seen,
                              reason="served" if ok else "the served policy has no retry with that limit"))
     if res.get("failure_accrual"):
-        seen = [c.get("maxFailures") for f in _find(docs, "failureAccrual") if isinstance(f, Mapping)
-                for c in [f.get("consecutiveFailures") or {}] if isinstance(c, Mapping)]
+        seen = sorted({v for f in _find_any(docs, "failure_accrual", "failureAccrual")
+                       for v in _find_any(f, "max_failures", "maxFailures")}, key=str)
         ok = any(str(v) == str(res.get("max_failures")) for v in seen)
         verdicts.append(dict(base, check="failure accrual", ok=ok, expected=res.get("max_failures"), observed=seen,
                              reason="served" if ok else "the served policy has no consecutive failure accrual with "

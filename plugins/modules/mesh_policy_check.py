@@ -107,6 +107,10 @@ options:
         description: The requests per second the load's client identity may send.
         type: int
         required: true
+      replicas:
+        description: How many pods serve the Server (each proxy limits on its own).
+        type: int
+        default: 1
       expect:
         description: V(over) (a burst that must see HTTP 429s in proportion) or V(under) (a load that must see none).
         type: str
@@ -305,6 +309,7 @@ def main() -> None:
             rate_limits=dict(type="list", elements="dict", options=dict(
                 policy=dict(type="str", required=True),
                 limit_rps=dict(type="int", required=True),
+                replicas=dict(type="int", default=1),
                 expect=dict(type="str", required=True, choices=["over", "under"]),
                 load=dict(type="dict", required=True),
             )),
