@@ -16,8 +16,8 @@ description:
     and returns one probe target per C(Server) (RV(targets)).
   - With O(restart), returns the Deployments whose meshed pods were admitted under another default inbound policy.
   - With O(manifests), validates the rendered policy resources against the collection's schemas for them.
-  - With O(denials), O(rate_limits) and O(client_policies), judges what the verification observed: refused probes,
-    HTTP 429 proportions of a load, the client policy Linkerd serves for a Service.
+  - With O(denials), O(rate_limits) and O(client_policies), judges what the verification observed (refused probes,
+    HTTP 429 proportions of a load, the client policy Linkerd serves for a Service).
 author:
   - mcpmesh maintainers (@mcpmesh)
 requirements:
