@@ -336,18 +336,13 @@ def _authorize(name: str, namespace: str, target: dict, allow: list, labels: Map
     """MeshTLSAuthentication + NetworkAuthentication (distinct names: Linkerd 2.19 deletes a
     NetworkAuthentication that shares a deleted MeshTLSAuthentication's name) and their policies."""
     out = []
-    refs = _identity_refs(allow)
-    if refs:
-        out.append(_obj("MeshTLSAuthentication", f"{name}-identities", namespace, {"identityRefs": refs}, labels))
-        out.append(_obj("AuthorizationPolicy", f"{name}-identities", namespace, {
-            "targetRef": target,
-            "requiredAuthenticationRefs": [_ref("MeshTLSAuthentication", f"{name}-identities")]}, labels))
-    nets = _networks(allow)
-    if nets:
-        out.append(_obj("NetworkAuthentication", f"{name}-networks", namespace, {"networks": nets}, labels))
-        out.append(_obj("AuthorizationPolicy", f"{name}-networks", namespace, {
-            "targetRef": target,
-            "requiredAuthenticationRefs": [_ref("NetworkAuthentication", f"{name}-networks")]}, labels))
+    for kind, suffix, spec in (("MeshTLSAuthentication", "identities", {"identityRefs": _identity_refs(allow)}),
+                               ("NetworkAuthentication", "networks", {"networks": _networks(allow)})):
+        if not next(iter(spec.values())):
+            continue
+        out.append(_obj(kind, f"{name}-{suffix}", namespace, spec, labels))
+        out.append(_obj("AuthorizationPolicy", f"{name}-{suffix}", namespace, {
+            "targetRef": target, "requiredAuthenticationRefs": [_ref(kind, f"{name}-{suffix}")]}, labels))
     return out
 
 

@@ -237,3 +237,26 @@ def test_the_upstream_check_catches_a_misspelt_field():
     assert unknown_fields(schema["properties"]["spec"], server, "spec") == ["spec.accesPolicy"]
     with pytest.raises(AssertionError, match="not served|has no"):
         crd_schema(LINES[0], "Server", "policy.linkerd.io/v9")
+
+
+def test_the_probe_pods_render_as_valid_kubernetes_objects(tmp_path):
+    role = ROOT / "roles" / "mesh_policy"
+    out = tmp_path / "probe.yml"
+    playbook = tmp_path / "pb.yml"
+    playbook.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": [
+        {"name": "Load the role's defaults.", "ansible.builtin.include_vars": {"file": str(role / "defaults" / "main.yml")}},
+        {"name": "Render the probe pods.", "ansible.builtin.template": {
+            "src": str(role / "templates" / "probe.yml.j2"), "dest": str(out), "mode": "0644"}},
+        {"name": "Validate them.", "mcpmesh.platform.validate_artifacts": {"manifests": [str(out)]}},
+    ]}]))
+    res = run_playbook(playbook)
+    assert res.rc == 0, res
+    objects = docs(out)
+    assert [o["kind"] for o in objects] == ["Namespace", "ServiceAccount", "Pod", "Pod"]
+    meshed, unmeshed = objects[2], objects[3]
+    assert meshed["metadata"]["annotations"] == {"linkerd.io/inject": "enabled"}
+    assert meshed["spec"]["serviceAccountName"] == "mesh-policy-intruder"
+    assert unmeshed["metadata"]["annotations"] == {"linkerd.io/inject": "disabled"}
+    image = meshed["spec"]["containers"][0]["image"]
+    assert "@sha256:" in image and len(image.split("@sha256:")[1]) == 64
+    assert meshed["spec"]["activeDeadlineSeconds"] > 0
