@@ -88,7 +88,7 @@ def duration_seconds(text: str) -> float | None:
     if not isinstance(text, str) or not _DURATION.match(text):
         return None
     factor = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
-    return sum(float(n) * factor[u] for n, _, u in re.findall(r"([0-9]+(\.[0-9]+)?)(ms|s|m|h)", text))
+    return sum(float(number) * factor[unit] for number, unit in re.findall(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)", text))
 
 
 def _meta(obj: Mapping) -> dict:

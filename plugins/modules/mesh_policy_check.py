@@ -138,7 +138,7 @@ options:
         type: str
         required: true
       settings:
-        description: The resilience settings of the plan (RV(plan.resilience[].settings)).
+        description: The resilience settings of the plan (C(settings) of an item of RV(plan.resilience)).
         type: dict
         required: true
   fail_on_problems:

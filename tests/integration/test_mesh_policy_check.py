@@ -45,8 +45,8 @@ def test_plan_targets_and_restarts(tmp_path):
     out = res.result
     assert out["changed"] is False and out["problems"] == []
     assert out["plan"]["default_policy"] == "deny"
-    assert [t["url"] for t in out["targets"]] == ["http://10.244.0.9:8080/api/v3/store/inventory",
-                                                   "http://10.244.0.9:8000/"]
+    urls = ["http://10.244.0.9:8080/api/v3/store/inventory", "http://10.244.0.9:8000/"]
+    assert [t["url"] for t in out["targets"]] == urls
     assert out["plan"]["rate_limits"][0]["limit_rps"] == 100
     assert out["restart"] == [{"name": "petstore", "pods": ["petstore-1"]}]
 
@@ -80,8 +80,8 @@ def test_manifests_are_checked_against_the_policy_schemas(tmp_path):
     limit["spec"] = dict(limit["spec"], total={"requestsPerSecond": 0})
     bad = tmp_path / "bad.yml"
     bad.write_text(yaml.safe_dump_all(bad_objects))
-    res = run_module(tmp_path, "mcpmesh.platform.mesh_policy_check", {"manifests": [str(good), str(bad)],
-                                                                         "fail_on_problems": False})
+    args = {"manifests": [str(good), str(bad)], "fail_on_problems": False}
+    res = run_module(tmp_path, "mcpmesh.platform.mesh_policy_check", args)
     assert res.rc == 0, res
     assert res.result["validated"] == 2 * len(bad_objects)
     problems = res.result["problems"]
