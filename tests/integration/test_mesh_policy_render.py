@@ -5,7 +5,6 @@ uses every feature, each policy resource validated against the real Linkerd CRDs
 from __future__ import annotations
 
 import os
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -104,37 +103,26 @@ def docs(path: Path) -> list[dict]:
     return [d for d in yaml.safe_load_all(path.read_text()) if d]
 
 
-def run_petstore(tmp_path, line: str, *args, extra: dict | None = None):
+def run_tasks(tmp_path, tasks: list[dict], *args, **extra_vars):
+    """Run these include_role tasks render-only, the artifacts under tmp_path/art."""
     playbook = tmp_path / "pb.yml"
-    playbook.write_text(textwrap.dedent("""\
-        - hosts: localhost
-          gather_facts: false
-          tasks:
-            - name: Render the Petstore policy.
-              ansible.builtin.include_role:
-                name: mcpmesh.platform.petstore
-                tasks_from: policy
-        """))
+    playbook.write_text(yaml.safe_dump([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}], sort_keys=False))
     return run_playbook(playbook, *args, extra_vars={"mcpmesh_apply": False, "mcpmesh_artifacts_dir": str(tmp_path / "art"),
-                                                     "petstore_policy_cosmonic_line": line, **(extra or {})})
+                                                     **extra_vars})
+
+
+def run_petstore(tmp_path, line: str, *args, extra: dict | None = None):
+    task = {"name": "Render the Petstore policy.",
+            "ansible.builtin.include_role": {"name": "mcpmesh.platform.petstore", "tasks_from": "policy"}}
+    return run_tasks(tmp_path, [task], *args, petstore_policy_cosmonic_line=line, **(extra or {}))
 
 
 def run_role(tmp_path, *args, **role_vars):
-    playbook = tmp_path / "pb.yml"
-    playbook.write_text(textwrap.dedent("""\
-        - hosts: localhost
-          gather_facts: false
-          tasks:
-            - name: Render the policy of the graph.
-              ansible.builtin.include_role:
-                name: mcpmesh.platform.mesh_policy
-            - name: Report what the verification would do.
-              ansible.builtin.include_role:
-                name: mcpmesh.platform.mesh_policy
-                tasks_from: verify
-        """))
-    return run_playbook(playbook, *args, extra_vars={"mcpmesh_apply": False, "mcpmesh_artifacts_dir": str(tmp_path / "art"),
-                                                     **role_vars})
+    tasks = [{"name": "Render the policy of the graph.",
+              "ansible.builtin.include_role": {"name": "mcpmesh.platform.mesh_policy"}},
+             {"name": "Report what the verification would do.",
+              "ansible.builtin.include_role": {"name": "mcpmesh.platform.mesh_policy", "tasks_from": "verify"}}]
+    return run_tasks(tmp_path, tasks, *args, **role_vars)
 
 
 @pytest.mark.parametrize("line, envoy_networks", [
