@@ -1,0 +1,186 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+# Note that this module util is PRIVATE to the collection. It can have breaking changes at any time.
+"""JSON schemas for the Linkerd policy resources the mesh_policy role renders (the fields it sets).
+
+The kinds and versions are the ones both Linkerd lines serve (edge-25.10.7, the 2.19 line, and
+edge-26.8.3, whose policy CRDs are identical): Server and HTTPRoute ``policy.linkerd.io/v1beta3``
+(``accessPolicy`` and ``rules[].timeouts`` exist only there), AuthorizationPolicy,
+MeshTLSAuthentication, NetworkAuthentication and HTTPLocalRateLimitPolicy ``v1alpha1``.
+
+Beyond the CRDs' own structure these encode what Linkerd's admission webhook and parsers enforce
+(docs/policy.md): the exact ``proxyProtocol`` and ``accessPolicy`` spellings, ``group:
+policy.linkerd.io`` on references to Linkerd kinds (a missing group means ``core``, which the
+webhook rejects), at most one MeshTLS/ServiceAccount and one Network authentication per policy,
+and positive rates. The tests validate the same objects against the upstream CRDs too.
+"""
+from __future__ import annotations
+
+_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+_GROUP = "policy.linkerd.io"
+_DEFAULT_POLICIES = ["all-unauthenticated", "all-authenticated", "cluster-authenticated",
+                     "cluster-unauthenticated", "deny", "audit"]
+
+
+def _object(api_version: str, kind: str, spec: dict) -> dict:
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": f"{kind} ({api_version})",
+        "type": "object",
+        "required": ["apiVersion", "kind", "metadata", "spec"],
+        "properties": {
+            "apiVersion": {"const": api_version},
+            "kind": {"const": kind},
+            "metadata": {
+                "type": "object",
+                "required": ["name", "namespace"],
+                "properties": {
+                    "name": {"type": "string", "pattern": _DNS_LABEL, "maxLength": 63},
+                    "namespace": {"type": "string", "pattern": _DNS_LABEL, "maxLength": 63},
+                    "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+                    "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
+                },
+            },
+            "spec": spec,
+        },
+    }
+
+
+def _linkerd_ref(kinds: list[str]) -> dict:
+    return {"type": "object", "required": ["group", "kind", "name"], "additionalProperties": False,
+            "properties": {"group": {"const": _GROUP}, "kind": {"enum": kinds},
+                           "name": {"type": "string", "minLength": 1, "maxLength": 253}}}
+
+
+_SELECTOR = {
+    "type": "object",
+    "minProperties": 1,
+    "additionalProperties": False,
+    "properties": {
+        "matchLabels": {"type": "object", "additionalProperties": {"type": "string"}},
+        "matchExpressions": {"type": "array", "items": {
+            "type": "object", "required": ["key", "operator"], "additionalProperties": False,
+            "properties": {"key": {"type": "string"}, "operator": {"enum": ["In", "NotIn", "Exists", "DoesNotExist"]},
+                           "values": {"type": "array", "items": {"type": "string"}}}}},
+    },
+}
+
+_SERVER = _object("policy.linkerd.io/v1beta3", "Server", {
+    "type": "object",
+    "required": ["podSelector", "port"],
+    "additionalProperties": False,
+    "properties": {
+        "podSelector": _SELECTOR,
+        "port": {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 65535},
+                           {"type": "string", "pattern": r"^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 15}]},
+        "proxyProtocol": {"enum": ["unknown", "HTTP/1", "HTTP/2", "gRPC", "opaque", "TLS"]},
+        "accessPolicy": {"enum": _DEFAULT_POLICIES},
+    },
+})
+
+_PATH_MATCH = {"type": "object", "required": ["type", "value"], "additionalProperties": False,
+               "properties": {"type": {"enum": ["Exact", "PathPrefix", "RegularExpression"]},
+                              "value": {"type": "string", "pattern": "^/", "maxLength": 1024}}}
+
+_HTTP_ROUTE = _object("policy.linkerd.io/v1beta3", "HTTPRoute", {
+    "type": "object",
+    "required": ["parentRefs", "rules"],
+    "additionalProperties": False,
+    "properties": {
+        "parentRefs": {"type": "array", "minItems": 1, "maxItems": 32, "items": _linkerd_ref(["Server"])},
+        "rules": {"type": "array", "minItems": 1, "maxItems": 16, "items": {
+            "type": "object", "additionalProperties": False,
+            "properties": {
+                "matches": {"type": "array", "minItems": 1, "maxItems": 8, "items": {
+                    "type": "object", "additionalProperties": False,
+                    "properties": {"path": _PATH_MATCH,
+                                   "method": {"enum": ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT",
+                                                       "OPTIONS", "TRACE", "PATCH"]}}}},
+                "timeouts": {"type": "object", "additionalProperties": False,
+                             "properties": {"request": {"type": "string"}}},
+            }}},
+    },
+})
+
+_IDENTITY_REF = {
+    "type": "object", "required": ["kind", "name"], "additionalProperties": False,
+    "properties": {"kind": {"enum": ["ServiceAccount", "Namespace"]},
+                   "name": {"type": "string", "pattern": _DNS_LABEL},
+                   "namespace": {"type": "string", "pattern": _DNS_LABEL}},
+    "if": {"properties": {"kind": {"const": "Namespace"}}},
+    "then": {"not": {"required": ["namespace"]}},
+}
+
+_MESH_TLS = _object("policy.linkerd.io/v1alpha1", "MeshTLSAuthentication", {
+    "type": "object",
+    "additionalProperties": False,
+    "oneOf": [{"required": ["identities"]}, {"required": ["identityRefs"]}],
+    "properties": {
+        "identities": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+        "identityRefs": {"type": "array", "minItems": 1, "items": _IDENTITY_REF},
+    },
+})
+
+_CIDR = r"^[0-9a-fA-F:.]+/[0-9]{1,3}$"
+_NETWORK = _object("policy.linkerd.io/v1alpha1", "NetworkAuthentication", {
+    "type": "object",
+    "required": ["networks"],
+    "additionalProperties": False,
+    "properties": {"networks": {"type": "array", "minItems": 1, "items": {
+        "type": "object", "required": ["cidr"], "additionalProperties": False,
+        "properties": {"cidr": {"type": "string", "pattern": _CIDR},
+                       "except": {"type": "array", "items": {"type": "string", "pattern": _CIDR}}}}}},
+})
+
+_AUTHORIZATION = _object("policy.linkerd.io/v1alpha1", "AuthorizationPolicy", {
+    "type": "object",
+    "required": ["targetRef", "requiredAuthenticationRefs"],
+    "additionalProperties": False,
+    "properties": {
+        "targetRef": _linkerd_ref(["Server", "HTTPRoute"]),
+        "requiredAuthenticationRefs": {
+            "type": "array", "minItems": 1, "maxItems": 2,
+            "items": _linkerd_ref(["MeshTLSAuthentication", "NetworkAuthentication"]),
+            "description": "at most one MeshTLS and one Network authentication (Linkerd's webhook)",
+        },
+    },
+    "allOf": [
+        {"not": {"properties": {"requiredAuthenticationRefs": {
+            "minItems": 2, "items": {"properties": {"kind": {"const": kind}}}}}},
+         "description": f"two {kind} refs: Linkerd accepts at most one"}
+        for kind in ("MeshTLSAuthentication", "NetworkAuthentication")
+    ],
+})
+
+_RPS = {"type": "object", "required": ["requestsPerSecond"], "additionalProperties": False,
+        "properties": {"requestsPerSecond": {"type": "integer", "minimum": 1}}}
+
+_RATE_LIMIT = _object("policy.linkerd.io/v1alpha1", "HTTPLocalRateLimitPolicy", {
+    "type": "object",
+    "required": ["targetRef"],
+    "anyOf": [{"required": ["total"]}, {"required": ["identity"]}, {"required": ["overrides"]}],
+    "additionalProperties": False,
+    "properties": {
+        "targetRef": _linkerd_ref(["Server"]),
+        "total": _RPS,
+        "identity": _RPS,
+        "overrides": {"type": "array", "items": {
+            "type": "object", "required": ["requestsPerSecond", "clientRefs"], "additionalProperties": False,
+            "properties": {
+                "requestsPerSecond": {"type": "integer", "minimum": 1},
+                "clientRefs": {"type": "array", "minItems": 1, "items": {
+                    "type": "object", "required": ["kind", "name"], "additionalProperties": False,
+                    "properties": {"kind": {"const": "ServiceAccount"},
+                                   "name": {"type": "string", "pattern": _DNS_LABEL},
+                                   "namespace": {"type": "string", "pattern": _DNS_LABEL}}}},
+            }}},
+    },
+})
+
+# (apiVersion, kind) -> JSON schema of the whole object
+CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {
+    (schema["properties"]["apiVersion"]["const"], schema["properties"]["kind"]["const"]): schema
+    for schema in (_SERVER, _HTTP_ROUTE, _MESH_TLS, _NETWORK, _AUTHORIZATION, _RATE_LIMIT)
+}
+
+# No Helm chart of its own.
+HELM_VALUES: dict[str, dict] = {}

@@ -1,0 +1,364 @@
+#!/usr/bin/python
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: mesh_policy_check
+short_description: Plan, check and judge the Linkerd zero-trust and traffic policy of a service graph
+version_added: 0.1.0
+description:
+  - The logic of the C(mcpmesh.platform.mesh_policy) role, kept out of Jinja so it is tested directly. It reads
+    only its options and files; it touches no cluster and never changes anything.
+  - With O(services), checks the service graph (who may call what, on which port) and returns the Linkerd objects
+    that express it (RV(plan)).
+  - With O(services) and O(pods), checks that every C(Server) selects a running, meshed pod that has the port,
+    and returns one probe target per C(Server) (RV(targets)).
+  - With O(restart), returns the Deployments whose meshed pods were admitted under another default inbound policy.
+  - With O(manifests), validates the rendered policy resources against the collection's schemas for them.
+  - With O(denials), O(rate_limits) and O(client_policies), judges what the verification observed (refused probes,
+    HTTP 429 proportions of a load, the client policy Linkerd serves for a Service).
+author:
+  - mcpmesh maintainers (@mcpmesh)
+requirements:
+  - jsonschema (for O(manifests))
+  - PyYAML (for O(manifests))
+extends_documentation_fragment:
+  - mcpmesh.platform._attributes
+  - mcpmesh.platform._attributes.INFO_MODULE
+options:
+  services:
+    description:
+      - The service graph, one item per protected workload port; see C(docs/policy.md) for every key
+        (C(name), C(namespace), C(selector), C(port), C(protocol), C(allow), C(paths), C(probe_paths),
+        C(rate_limit), C(resilience), C(backend_service), C(verify)).
+    type: list
+    elements: dict
+  settings:
+    description:
+      - The graph-wide settings, C(mode) (V(enforce), V(audit) or V(off)), C(distribution) (V(enterprise) or
+        V(edge)), C(namespaces) (extra namespaces that get the default inbound policy), C(probe_networks),
+        C(viz) (C(enabled), C(namespace), C(prometheus_service_account)), and the default C(rate_limit) and
+        C(resilience) settings the services' own override.
+    type: dict
+    default: {}
+  pods:
+    description: The pods of the services' namespaces (C(kubernetes.core.k8s_info) resources), for RV(targets).
+    type: list
+    elements: dict
+  restart:
+    description: Find Deployments whose running meshed pods carry another default inbound policy.
+    type: dict
+    suboptions:
+      deployments:
+        description: The namespace's Deployments.
+        type: list
+        elements: dict
+        required: true
+      pods:
+        description: The namespace's pods.
+        type: list
+        elements: dict
+        required: true
+      expected:
+        description: The default inbound policy the pods should carry; empty when the annotation was removed.
+        type: str
+        default: ""
+  manifests:
+    description: Rendered files of policy resources to validate against the collection's schemas.
+    type: list
+    elements: path
+  denials:
+    description: Probe results that must show a refusal.
+    type: list
+    elements: dict
+    suboptions:
+      policy:
+        description: The Server the probe targets.
+        type: str
+        required: true
+      client:
+        description: Which probe client made the request.
+        type: str
+        choices: [meshed, unmeshed]
+        required: true
+      target:
+        description: The URL probed.
+        type: str
+        required: true
+      protocol:
+        description: The Server's C(proxyProtocol).
+        type: str
+        default: unknown
+      output:
+        description: What the probe printed, ending with a C(<http_code> rc=<curl exit>) line.
+        type: str
+        required: true
+  rate_limits:
+    description: Load results (the C(load) result of M(mcpmesh.platform.mcp_verify)) to judge.
+    type: list
+    elements: dict
+    suboptions:
+      policy:
+        description: The rate-limited Server.
+        type: str
+        required: true
+      limit_rps:
+        description: The requests per second the load's client identity may send.
+        type: int
+        required: true
+      replicas:
+        description: How many pods serve the Server (each proxy limits on its own).
+        type: int
+        default: 1
+      expect:
+        description: V(over) (a burst that must see HTTP 429s in proportion) or V(under) (a load that must see none).
+        type: str
+        choices: [over, under]
+        required: true
+      load:
+        description: The load result, with C(status_counts) and C(wall_s) (its duration).
+        type: dict
+        required: true
+  client_policies:
+    description: C(linkerd diagnostics policy -o json) outputs for backend Services, to prove their annotations are served.
+    type: list
+    elements: dict
+    suboptions:
+      policy:
+        description: The service graph item the Service belongs to.
+        type: str
+        required: true
+      service:
+        description: The Service's name.
+        type: str
+        required: true
+      output:
+        description: The CLI's JSON output.
+        type: str
+        required: true
+      settings:
+        description: The resilience settings of the plan (C(settings) of an item of RV(plan.resilience)).
+        type: dict
+        required: true
+  fail_on_problems:
+    description: Fail when the graph has a problem, a Server covers nothing, a manifest is invalid or a verdict fails.
+    type: bool
+    default: true
+seealso:
+  - module: mcpmesh.platform.mcp_verify
+"""
+
+EXAMPLES = r"""
+- name: Plan the policy of a service graph.
+  mcpmesh.platform.mesh_policy_check:
+    services:
+      - name: petstore
+        namespace: petstore
+        selector: {app: petstore}
+        port: http
+        protocol: HTTP/1
+        allow:
+          - {service_account: hostgroup, namespace: cosmonic-system}
+        backend_service: petstore
+        resilience: {}
+    settings:
+      mode: enforce
+      distribution: enterprise
+  register: plan
+
+- name: Judge what a probe pod saw.
+  mcpmesh.platform.mesh_policy_check:
+    denials:
+      - policy: petstore
+        client: unmeshed
+        target: http://10.244.0.12:8080/api/v3/store/inventory
+        protocol: HTTP/1
+        output: "403 rc=0"
+"""
+
+RETURN = r"""
+plan:
+  description: The objects for O(services), when given.
+  returned: when O(services) is given and valid
+  type: dict
+  contains:
+    policy:
+      description: The policy custom resources, in apply order.
+      type: list
+      elements: dict
+    namespaces:
+      description: Namespace patches with the default inbound policy annotation.
+      type: list
+      elements: dict
+    services:
+      description: Service patches with the timeout, retry and failure-accrual annotations.
+      type: list
+      elements: dict
+    default_policy:
+      description: The default inbound policy (and Server C(accessPolicy)) of the mode.
+      type: str
+    namespace_names:
+      description: The namespaces that get the default inbound policy.
+      type: list
+      elements: str
+    servers:
+      description: One summary per Server (name, namespace, port, selector, protocol, verify_path, verify).
+      type: list
+      elements: dict
+    rate_limits:
+      description: One summary per rate-limited Server, with the per-client C(limit_rps).
+      type: list
+      elements: dict
+    resilience:
+      description: One summary per backend Service, with its C(settings) and C(annotations).
+      type: list
+      elements: dict
+  sample: {default_policy: deny, namespace_names: [petstore]}
+targets:
+  description: One probe target per Server that covers a running pod (C(policy), C(namespace), C(pod), C(ip),
+    C(port), C(protocol), C(path), C(verify), C(url)).
+  returned: when O(pods) is given
+  type: list
+  elements: dict
+  sample: [{policy: petstore, url: "http://10.244.0.12:8080/api/v3/store/inventory", protocol: HTTP/1}]
+restart:
+  description: Deployments to restart, each with the pods admitted under another default inbound policy.
+  returned: when O(restart) is given
+  type: list
+  elements: dict
+  sample: [{name: petstore, pods: [petstore-5d9c7-abcde]}]
+validated:
+  description: How many objects of O(manifests) were validated.
+  returned: always
+  type: int
+  sample: 14
+verdicts:
+  description: One verdict per judged observation (C(policy), C(check), C(ok), C(observed), C(expected), C(reason)).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{policy: petstore, check: deny, client: unmeshed, ok: true, reason: denied with 403 by the server's proxy}]
+problems:
+  description: Every problem found, as sentences naming the policy and what was observed.
+  returned: always
+  type: list
+  elements: str
+  sample: []
+"""
+
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _artifacts, _policy, _schemas_policy
+
+try:
+    from jsonschema import Draft7Validator
+
+    HAS_JSONSCHEMA, JSONSCHEMA_IMPORT_ERROR = True, None
+except ImportError:
+    HAS_JSONSCHEMA, JSONSCHEMA_IMPORT_ERROR = False, traceback.format_exc()
+
+
+def validate_manifests(module: AnsibleModule, paths: list) -> tuple[int, list[str]]:
+    if not HAS_JSONSCHEMA:
+        module.fail_json(msg=missing_required_lib("jsonschema"), exception=JSONSCHEMA_IMPORT_ERROR)
+
+    def no_core_schema(obj):
+        raise LookupError(obj["kind"])
+
+    count, errors = 0, []
+    for path in paths:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except OSError as exc:
+            module.fail_json(msg=f"cannot read {path}: {exc.strerror}; render the policy before checking it")
+        try:
+            docs = _artifacts.load_documents(text, path)
+        except _artifacts.ArtifactError as exc:
+            errors.append(_policy.shorten(exc, 500))
+            continue
+        rows, found = _artifacts.validate_manifest_objects(docs, path, no_core_schema, _schemas_policy.CUSTOM_RESOURCES,
+                                                           Draft7Validator)
+        count += len(rows)
+        errors.extend(found)
+    return count, errors
+
+
+def main() -> None:
+    module = AnsibleModule(
+        argument_spec=dict(
+            services=dict(type="list", elements="dict"),
+            settings=dict(type="dict", default={}),
+            pods=dict(type="list", elements="dict"),
+            restart=dict(type="dict", options=dict(
+                deployments=dict(type="list", elements="dict", required=True),
+                pods=dict(type="list", elements="dict", required=True),
+                expected=dict(type="str", default=""),
+            )),
+            manifests=dict(type="list", elements="path"),
+            denials=dict(type="list", elements="dict", options=dict(
+                policy=dict(type="str", required=True),
+                client=dict(type="str", required=True, choices=["meshed", "unmeshed"]),
+                target=dict(type="str", required=True),
+                protocol=dict(type="str", default="unknown"),
+                output=dict(type="str", required=True),
+            )),
+            rate_limits=dict(type="list", elements="dict", options=dict(
+                policy=dict(type="str", required=True),
+                limit_rps=dict(type="int", required=True),
+                replicas=dict(type="int", default=1),
+                expect=dict(type="str", required=True, choices=["over", "under"]),
+                load=dict(type="dict", required=True),
+            )),
+            client_policies=dict(type="list", elements="dict", options=dict(
+                policy=dict(type="str", required=True),
+                service=dict(type="str", required=True),
+                output=dict(type="str", required=True),
+                settings=dict(type="dict", required=True),
+            )),
+            fail_on_problems=dict(type="bool", default=True),
+        ),
+        required_by={"pods": "services"},
+        supports_check_mode=True,
+    )
+    params = module.params
+    result = dict(changed=False, problems=[], verdicts=[], validated=0)
+    problems = result["problems"]
+
+    if params["services"] is not None:
+        graph = _policy.graph_problems(params["services"], params["settings"])
+        if graph:
+            module.fail_json(msg="The service graph cannot be turned into policy; fix these in the variables that "
+                                 "feed it (docs/policy.md lists every key): " + "; ".join(graph), **result)
+        result["plan"] = plan = _policy.build_plan(params["services"], params["settings"])
+        if params["pods"] is not None:
+            result["targets"], found = _policy.coverage(plan["servers"], params["pods"])
+            problems.extend(found)
+
+    if params["restart"] is not None:
+        restart = params["restart"]
+        result["restart"] = _policy.stale_deployments(restart["deployments"], restart["pods"],
+                                                      restart["expected"] or None)
+
+    if params["manifests"]:
+        result["validated"], errors = validate_manifests(module, params["manifests"])
+        problems.extend(errors)
+
+    verdicts = result["verdicts"]
+    verdicts.extend(_policy.judge_denial(d) for d in params["denials"] or [])
+    verdicts.extend(_policy.judge_rate_limit(r) for r in params["rate_limits"] or [])
+    for item in params["client_policies"] or []:
+        verdicts.extend(_policy.judge_client_policy(item))
+    problems.extend(_policy.summarize(verdicts))
+
+    if problems and params["fail_on_problems"]:
+        shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
+        module.fail_json(msg=f"{len(problems)} policy problem(s): {shown}", **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
