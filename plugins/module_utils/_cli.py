@@ -14,7 +14,7 @@ import os
 import threading
 from typing import NamedTuple
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _text
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _text
 
 # The kubeconfig options every module that reaches a cluster takes; documented by the
 # mcpmesh.platform._kubernetes doc fragment (the same names kubernetes.core uses).
@@ -41,17 +41,19 @@ class Cli:
 
     ``path_option`` names the module option that may point at the binary. With ``required=False``
     a missing binary leaves ``path`` None instead of failing (see :attr:`found`).
-    ``hint`` says how to get the binary; ``why`` what it is needed for; ``environ`` is added to
-    the environment of every run.
+    ``hint`` says how to get the binary; ``why`` what it is needed for (or ``missing`` is the whole
+    message when it is not on PATH); ``environ`` is added to the environment of every run;
+    ``context`` is the default of :meth:`k8s_args` before the module's ``context`` option.
     """
 
     def __init__(self, module, name: str, path_option: str | None = None, *, why: str | None = None,
                  hint: str | None = None, required: bool = True, environ: dict | None = None,
-                 context: str | None = None):
+                 context: str | None = None, missing: str | None = None):
         self.module = module
         self.name = name
         self.environ = dict(environ or {})
         self._context = context
+        self._missing = missing
         given = module.params.get(path_option) if path_option else None
         if given:
             if not (os.path.isfile(given) and os.access(given, os.X_OK)):
@@ -61,9 +63,12 @@ class Cli:
         else:
             self.path = find_binary(module, name)
             if not self.path and required:
-                self._fail_missing(f"The {name} CLI is not on PATH", path_option, why, hint)
+                self._fail_missing(self._missing or f"The {name} CLI is not on PATH", path_option, why, hint,
+                                   whole=bool(self._missing))
 
-    def _fail_missing(self, what, path_option, why, hint):
+    def _fail_missing(self, what, path_option, why, hint, whole=False):
+        if whole:
+            self.module.fail_json(msg=what)
         needed = f" (needed to {why})" if why else ""
         todo = hint or f"Install the {self.name} CLI"
         if path_option:
@@ -165,3 +170,15 @@ def failure(msg: str, result: CliResult | None = None, **extra) -> dict:
                    stderr=_text.clean(result.stderr))
     out["msg"] = _text.clean(msg, 4000)
     return out
+
+
+def check_seconds(module, *names: str) -> None:
+    """Fail naming the option when a number of seconds is NaN, infinite, or more than a day."""
+    for name in names:
+        value = module.params.get(name)
+        if value is None:
+            continue
+        try:
+            _deadline.Deadline(max(value, 0) if _text.finite_number(value) else value, clock=lambda: 0.0)
+        except ValueError as exc:
+            module.fail_json(msg=f"{name}: {exc}".replace("the timeout", "it"))
