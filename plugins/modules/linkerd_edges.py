@@ -16,6 +16,8 @@ description:
     traffic first; while an edge is missing or not mTLS, the command is run again until O(wait_timeout) seconds
     have passed.
   - The edges listed are those whose source or destination is in O(namespace).
+  - Output that is not the CLI's JSON (the table format, an error page, binary) fails at once, whatever
+    O(fail_on_problems) says.
   - The module only reads; it changes nothing.
 author:
   - mcpmesh maintainers (@mcpmesh)
@@ -171,7 +173,7 @@ from ansible_collections.mcpmesh.platform.plugins.module_utils import _edges
 from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli
 from ansible_collections.mcpmesh.platform.plugins.module_utils._deadline import Deadline, poll
 
-MIN_COMMAND_S = 10.0  # the last reading gets at least this long, even at the deadline
+MIN_COMMAND_S = 30.0  # a reading may take this long even at the deadline (the CLI runs its health checks first)
 
 
 def main() -> None:
