@@ -91,11 +91,7 @@ def config_problems(config, name: str | None = None) -> list[str]:
     if "control-plane" not in roles:
         problems.append("nodes must include a control-plane node")
     seen: dict[tuple, str] = {}
-    for index, node in enumerate(nodes):
-        where = f"nodes[{index}]"
-        if not isinstance(node, dict):
-            problems.append(f"{where} must be a mapping")
-            continue
+    for where, node in _mappings(nodes, "nodes", problems):
         problems += _unknown_keys(node, _NODE_KEYS, where)
         if node.get("role") not in ("control-plane", "worker"):
             problems.append(f"{where}.role must be control-plane or worker, not {_text.quote(node.get('role'))}")
@@ -108,11 +104,7 @@ def config_problems(config, name: str | None = None) -> list[str]:
         if not isinstance(mappings, list):
             problems.append(f"{where}.extraPortMappings must be a list")
             continue
-        for number, mapping in enumerate(mappings):
-            spot = f"{where}.extraPortMappings[{number}]"
-            if not isinstance(mapping, dict):
-                problems.append(f"{spot} must be a mapping")
-                continue
+        for spot, mapping in _mappings(mappings, f"{where}.extraPortMappings", problems):
             problems += _unknown_keys(mapping, _MAPPING_KEYS, spot)
             if not _port(mapping.get("containerPort")) or mapping.get("containerPort") == 0:
                 problems.append(f"{spot}.containerPort must be a port number, not {_text.quote(mapping.get('containerPort'))}")
@@ -131,6 +123,15 @@ def config_problems(config, name: str | None = None) -> list[str]:
                                     f"(already mapped by {seen[key]}); each host port can be mapped once")
                 seen.setdefault(key, spot)
     return problems
+
+
+def _mappings(items: list, where: str, problems: list):
+    """``(where[i], item)`` for the items that are mappings; a problem line for each that is not."""
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            yield f"{where}[{index}]", item
+        else:
+            problems.append(f"{where}[{index}] must be a mapping")
 
 
 def _unknown_keys(mapping: dict, known: set, where: str) -> list[str]:
