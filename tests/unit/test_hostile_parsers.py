@@ -44,12 +44,14 @@ JSON = st.recursive(SCALARS, lambda children: st.lists(children, max_size=4)
 # ---------------------------------------------------------------- _metallb
 
 
+ENTRIES = st.sampled_from(["172.18.255.200-172.18.255.250", "10.0.0.0/24", "x", "", "fc00::1-fc00::9",
+                           "1.2.3.4/33"]) | st.text(max_size=6)
+
+
 @settings(max_examples=60, deadline=None)
 @given(info=JSON, family=st.sampled_from(["ipv4", "ipv6", "dual"]),
        first=st.integers(-5, 300), last=st.integers(-5, 300),
-       addresses=st.none() | st.lists(st.sampled_from(["172.18.255.200-172.18.255.250", "10.0.0.0/24", "x", "",
-                                                        "fc00::1-fc00::9", "1.2.3.4/33"]) | st.text(max_size=6),
-                                      max_size=3))
+       addresses=st.none() | st.lists(ENTRIES, max_size=3))
 def test_choose_pool_raises_only_pool_errors(info, family, first, last, addresses):
     for given_info in (info, [info], json.dumps(info)):
         try:
@@ -370,7 +372,7 @@ def test_rotation_keeps_the_old_anchor_while_it_is_valid():
 
 
 def test_an_expired_certificate_in_the_bundle_is_warned_about():
-    old, _ = lc.generate_anchor(NOW - 400 * DAY, 30)
+    old, _old_key = lc.generate_anchor(NOW - 400 * DAY, 30)
     new, new_key = lc.generate_anchor(NOW, 3650)
     result = lc.resolve(anchor_cert_pem=lc.cert_pem(new) + lc.cert_pem(old), anchor_key_pem=lc.key_pem(new_key), now=NOW)
     assert any("certificate 2 of the trust anchor bundle" in w and "expired" in w for w in result["warnings"])
