@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from ansible_collections.mcpmesh.platform.plugins.module_utils._deadline import Deadline, poll
 from ansible_collections.mcpmesh.platform.plugins.module_utils._mcp_sse import SseError, SseParser
 
 try:
@@ -1059,21 +1060,14 @@ def wait_for(attempt: Callable[[], object], wait_timeout: float, *, clock: Calla
     wait_timeout = float(wait_timeout)
     if not math.isfinite(wait_timeout) or wait_timeout < 0:
         raise ValueError(f"wait_timeout must be a finite number of seconds, at least 0, got {wait_timeout}")
-    deadline = clock() + wait_timeout
-    attempts = 0
-    while True:
-        attempts += 1
-        try:
-            return attempt(), attempts
-        except McpError as exc:
-            left = deadline - clock()
-            if left <= 0:
-                if attempts > 1:
-                    exc.problem = f"{exc.problem} [still failing after {attempts} attempts over wait_timeout {wait_timeout:g} s]"
-                exc.attempts = attempts
-                raise
-            sleep(min(interval, left))
-            interval = min(interval * 2, max_interval)
+    try:
+        return poll(attempt, Deadline(wait_timeout, clock), interval, clock=clock, sleep=sleep,
+                    done=lambda _result: True, retry_on=(McpError,), backoff=2.0, max_interval_s=max_interval)
+    except McpError as exc:
+        attempts = getattr(exc, "attempts", 1)
+        if attempts > 1:
+            exc.problem = f"{exc.problem} [still failing after {attempts} attempts over wait_timeout {wait_timeout:g} s]"
+        raise
 
 
 def judge_for(tools: list[dict] | None, name: str, expect: str | None = None, schema: dict | None = None,

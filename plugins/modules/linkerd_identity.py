@@ -157,7 +157,6 @@ trust_anchors:
   returned: success
   type: list
   elements: dict
-  version_added: 0.2.0
 issuer_cert_pem:
   description: The issuer certificate (public).
   returned: success

@@ -70,11 +70,9 @@ options:
       - Count only the requests sent by this resource (C(--from), for example V(deploy/hostgroup-default)), so the
         kubelet's probes and other clients do not count in the figures.
     type: str
-    version_added: 0.2.0
   from_namespace:
     description: The namespace of O(from_resource) (C(--from-namespace)); by default O(namespace).
     type: str
-    version_added: 0.2.0
   time_window:
     description: The window of the figures (C(-t)); the CLI's minimum is 15s.
     type: str

@@ -81,7 +81,6 @@ options:
     type: list
     elements: dict
     default: []
-    version_added: 0.2.0
     suboptions:
       sha256:
         description: The SHA-256 of the secret's UTF-8 bytes, as 64 hexadecimal digits.
@@ -182,7 +181,6 @@ schema_version:
   returned: always
   type: str
   sample: "1.36"
-  version_added: 0.2.0
 """
 
 import traceback
