@@ -14,7 +14,7 @@ import threading
 import pytest
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _mcp, _mcp_http
-from test_mcp_logic import Clock, Scripted, Transport, ok, sse, stateful
+from ansible_collections.mcpmesh.platform.tests.unit.test_mcp_logic import Clock, Scripted, Transport, ok, sse, stateful
 
 PETS_SCHEMA = {"type": "array", "minItems": 1,
                "items": {"type": "object", "required": ["id", "name", "status"], "properties": {"status": {"const": "available"}}}}

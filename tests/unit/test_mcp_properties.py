@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _mcp, _mcp_sse
-from test_mcp_logic import Scripted, Transport, ok, stateful
+from ansible_collections.mcpmesh.platform.tests.unit.test_mcp_logic import Scripted, Transport, ok, stateful
 
 # No example database: nothing is written into the checkout.
 SETTINGS = settings(max_examples=100, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
