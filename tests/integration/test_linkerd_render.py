@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The linkerd role, render-only, for both distributions: the values match the chart keys of
-stack-facts.md section 3, and no licence and no private key reaches the artifacts folder."""
+"""The linkerd role, render-only, for both distributions: the values match the keys the real
+charts read (their values.yaml at the pinned versions), and no licence and no private key reaches the artifacts folder."""
 from __future__ import annotations
 
 import datetime
@@ -45,7 +45,7 @@ def load(tmp_path, name):
     return yaml.safe_load((tmp_path / "art" / "linkerd" / name).read_text())
 
 
-# stack-facts 3.1/3.2/3.3: the keys each chart reads, combination (b) of 3.3.
+# The keys each chart reads: licence (BEL licenseSecret), trust anchors, issuer scheme kubernetes.io/tls.
 @pytest.mark.parametrize("distribution, licence_keys", [
     ("enterprise", {"licenseSecret": "buoyant-license"}),
     ("edge", {}),
