@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils._mcp_sse import SseParser
+from ansible_collections.mcpmesh.platform.plugins.module_utils._mcp_sse import SseError, SseParser
 
 try:
     import jmespath
@@ -29,6 +29,15 @@ try:
 except ImportError:  # reported by the module, which needs it only for `expect`
     jmespath = None
     JMESPathError = ValueError
+
+try:
+    import jsonschema
+    from jsonschema.exceptions import SchemaError
+    from jsonschema.exceptions import best_match as best_schema_error
+except ImportError:  # reported by the module, which needs it for `schema` and declared output schemas
+    jsonschema = None
+    SchemaError = ValueError
+    best_schema_error = None
 
 # Revisions that open with `initialize`, oldest first, and the stateless ones (no handshake).
 HANDSHAKE_VERSIONS = ("2024-11-05", "2025-03-26", "2025-06-18", "2025-11-25")
@@ -44,6 +53,33 @@ DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 READ_SIZE = 65536
 BODY_HEAD = 300
 MAX_PAGES = 100
+# JSON nested deeper than this is refused (a hostile answer would otherwise reach Python's recursion limit
+# in the JSON, JMESPath and JSON Schema code and in Ansible's handling of the result).
+MAX_JSON_DEPTH = 64
+# The load check's worker pool never has more threads than this.
+MAX_CONCURRENCY = 64
+MAX_LOAD_REQUESTS = 1_000_000
+MAX_LATENCY_SAMPLES = 2000
+MAX_FAILURE_REASONS = 5
+# Bounds of the numeric options: (minimum, maximum, whether the minimum itself is allowed).
+NUMBER_BOUNDS = {
+    "timeout": (0.0, 3600.0, False),
+    "wait_timeout": (0.0, 86400.0, True),
+    "max_response_bytes": (1024, 256 * 1024 * 1024, True),
+    "load.requests": (1, MAX_LOAD_REQUESTS, True),
+    "load.concurrency": (1, MAX_CONCURRENCY, True),
+    "load.min_success_ratio": (0.0, 1.0, True),
+    "load.max_p50_ms": (0.0, 86_400_000.0, False),
+    "load.max_p95_ms": (0.0, 86_400_000.0, False),
+    "load.max_p99_ms": (0.0, 86_400_000.0, False),
+}
+# Header names whose values are credentials: masked in output, never quoted.
+CREDENTIAL_HEADERS = ("authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key")
+CREDENTIAL_WORDS = ("token", "secret", "key", "auth", "cookie", "password", "passwd")
+# RFC 9110 token characters, for header names.
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+# MCP: a session id holds visible ASCII only (0x21 to 0x7E).
+SESSION_ID = re.compile(r"^[\x21-\x7e]{1,1024}$")
 
 META_PROTOCOL_VERSION = "io.modelcontextprotocol/protocolVersion"
 META_CLIENT_CAPABILITIES = "io.modelcontextprotocol/clientCapabilities"
@@ -69,6 +105,8 @@ STATUS_HINTS = {
     406: "the server did not accept the Accept header; it must list application/json and text/event-stream",
     415: "the server did not accept the Content-Type; it must be application/json",
     421: "the server does not serve this Host; set headers.Host to the name it expects",
+    429: "the server (or a rate limit in front of it, such as Linkerd's HTTPLocalRateLimitPolicy) refused: too many requests",
+    500: "the server failed; its logs say why",
     502: "a proxy in front of the server could not reach it",
     503: "the server (or the proxy in front of it) is not ready yet; wait_timeout retries",
     504: "a proxy in front of the server timed out",
@@ -93,6 +131,7 @@ class McpError(Exception):
         self.body = body.decode("utf-8", errors="replace") if isinstance(body, bytes) else body
         self.hint = hint if hint is not None else STATUS_HINTS.get(status or 0)
         self.attempts = 1
+        self.http_status = status  # set by the client when an answer came, also for framing problems
 
     def __str__(self) -> str:
         text = f"{self.step}: {self.problem}"
@@ -131,9 +170,110 @@ def shorten(value, limit: int = 300) -> str:
         except (TypeError, ValueError):
             text = repr(value)
     text = " ".join(text.split()) if "\n" in text or "\r" in text else text
+    text = control_free(text)
     if len(text) <= limit:
         return text
     return f"{text[:max(limit - 20, 10)]}... ({len(text)} chars)"
+
+
+def number_problem(name: str, value) -> str | None:
+    """Why a numeric option's value is refused (NaN, infinite, out of its bounds), or None."""
+    minimum, maximum, inclusive = NUMBER_BOUNDS[name]
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return f"{name} must be a number, got {shorten(value, 60)!r}"
+    if isinstance(value, float) and math.isnan(value):
+        return f"{name} must be a number, got NaN"
+    if isinstance(value, float) and math.isinf(value):
+        return f"{name} must be finite, got {value}"
+    if value < minimum or (value == minimum and not inclusive):
+        return f"{name} must be {'at least' if inclusive else 'above'} {minimum:g}, got {value:g}"
+    if value > maximum:
+        return f"{name} must be at most {maximum:g}, got {value:g}"
+    return None
+
+
+def number_problems(values: dict) -> list[str]:
+    """number_problem for each ``{option name: value}`` given (names as in NUMBER_BOUNDS)."""
+    return [problem for name, value in values.items() if (problem := number_problem(name, value))]
+
+
+def is_credential_header(name: str) -> bool:
+    """Authorization, Proxy-Authorization, Cookie, X-Api-Key, and any name holding token, secret, key, auth..."""
+    lowered = str(name).lower()
+    return lowered in CREDENTIAL_HEADERS or any(word in lowered for word in CREDENTIAL_WORDS)
+
+
+def header_problem(name, value) -> str | None:
+    """Why a header cannot be sent: a name that is not an HTTP token, or a value holding CR, LF, NUL or another
+    control character (or a character outside Latin-1). The value is never quoted."""
+    if not isinstance(name, str) or not _TOKEN.match(name):
+        return f"the header name {shorten(control_free(str(name)), 60)!r} is not an HTTP token (letters, digits, -)"
+    text = str(value)
+    for index, char in enumerate(text):
+        code = ord(char)
+        if (code < 0x20 and char != "\t") or code == 0x7F:
+            return (f"the value of header {name} holds a control character (0x{code:02x}, position {index}); "
+                    "CR, LF, NUL and other control characters are refused (the value is not shown)")
+        if code > 0xFF:
+            return (f"the value of header {name} holds a character outside Latin-1 (position {index}); "
+                    "send it encoded (the value is not shown)")
+    return None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def control_free(text: str) -> str:
+    """The text without ANSI sequences and control characters (tabs and line ends kept)."""
+    return _CONTROL.sub("", text)
+
+
+def same_id(found, ours) -> bool:
+    """JSON-RPC ids match in type and value: ``true`` is not ``1``, ``1.0`` is not ``1``, ``"1"`` is not ``1``."""
+    return type(found) is type(ours) and found == ours
+
+
+class JsonProblem(ValueError):
+    """A body is not usable JSON: invalid UTF-8, not JSON, or nested too deeply."""
+
+
+def json_depth_exceeds(value, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether lists/objects nest deeper than ``limit`` (iterative: safe on any input)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (list, dict)):
+            if depth > limit:
+                return True
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, (list, dict)))
+    return False
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def decode_json(data: bytes | str):
+    """The JSON value of a body or an event's data; JsonProblem naming what is wrong otherwise."""
+    if isinstance(data, bytes):
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise JsonProblem(f"the answer is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start})") from None
+    else:
+        text = data
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise JsonProblem(f"the answer's JSON nests deeper than {MAX_JSON_DEPTH} levels") from None
+    except ValueError as exc:
+        raise JsonProblem(f"the answer is not JSON ({exc})") from None
+    if json_depth_exceeds(value):
+        raise JsonProblem(f"the answer's JSON nests deeper than {MAX_JSON_DEPTH} levels")
+    return value
 
 
 def content_type_of(headers: dict) -> str:
@@ -196,7 +336,8 @@ def result_texts(result: dict) -> list[str]:
     content = result.get("content") if isinstance(result, dict) else None
     if not isinstance(content, list):
         return []
-    return [item.get("text", "") for item in content if isinstance(item, dict) and item.get("type") == "text"]
+    return [item["text"] if isinstance(item.get("text"), str) else json.dumps(item.get("text"), default=str)
+            for item in content if isinstance(item, dict) and item.get("type") == "text"]
 
 
 def result_error(message: dict) -> str | None:
@@ -219,39 +360,56 @@ def result_error(message: dict) -> str | None:
     return None
 
 
-def _json_or_text(text: str):
-    stripped = text.strip()
-    if stripped[:1] in ("{", "[", '"') or stripped in ("true", "false", "null") or _NUMBER.fullmatch(stripped):
-        try:
-            return json.loads(stripped)
-        except ValueError:
-            return text
-    return text
+def _json_or_none(text: str):
+    """(True, value) when the text is JSON, else (False, None)."""
+    try:
+        return True, decode_json(text)
+    except JsonProblem:
+        return False, None
 
 
-def result_data(result: dict):
-    """What an expectation runs against: ``structuredContent`` when present, else the text content
-    parsed as JSON when it is JSON (else the text itself); several text items give a list."""
+def answer_data(result) -> tuple[object, str, str | None]:
+    """What expectations and schemas judge: ``(data, source, problem)``.
+
+    ``source`` is ``structuredContent`` (its value), ``json text`` (the text content parsed as JSON;
+    several text items give a list), ``plain text`` (data is None: text that is not JSON has no data,
+    so no JSON expectation or schema can pass on an error page or ``Internal Server Error``),
+    ``content`` (no text items: the content list) or ``none``. ``problem`` says why a plain-text
+    answer cannot be judged, quoting its start."""
     if not isinstance(result, dict):
-        return result
+        return None, "none", f"the result is not an object: {shorten(result, 200)}"
     if result.get("structuredContent") is not None:
-        return result["structuredContent"]
+        return result["structuredContent"], "structuredContent", None
     texts = result_texts(result)
     if not texts:
-        return result.get("content")
-    if len(texts) == 1:
-        return _json_or_text(texts[0])
-    return [_json_or_text(text) for text in texts]
+        content = result.get("content")
+        return content, "content" if content is not None else "none", None
+    values = []
+    for text in texts:
+        is_json, value = _json_or_none(text) if isinstance(text, str) else (False, None)
+        if not is_json:
+            return None, "plain text", f"the answer is plain text, not JSON: {shorten(text, 200)!r}"
+        values.append(value)
+    return (values[0] if len(values) == 1 else values), "json text", None
+
+
+def result_data(result):
+    """The data of :func:`answer_data` (None for plain text)."""
+    return answer_data(result)[0]
 
 
 def compile_expectation(expression: str):
     """A compiled JMESPath expression; ValueError with the parser's message when it does not parse."""
     if jmespath is None:
         raise ValueError("the Python library jmespath is needed for expect")
+    if not isinstance(expression, str) or not expression.strip():
+        raise ValueError("an expectation must be a non-empty JMESPath expression")
     try:
         return jmespath.compile(expression)
     except JMESPathError as exc:
-        raise ValueError(f"{expression!r} is not a JMESPath expression: {exc}") from exc
+        raise ValueError(f"{expression!r} is not a JMESPath expression: {shorten(str(exc), 200)}") from exc
+    except (RecursionError, TypeError, ValueError) as exc:
+        raise ValueError(f"{shorten(expression, 100)!r} is not a JMESPath expression: {type(exc).__name__}") from exc
 
 
 def truthy(value) -> bool:
@@ -267,11 +425,111 @@ def check_expectation(expression: str, data) -> tuple[bool, object, str | None]:
     """(passed, value, problem) for one ``expect``."""
     try:
         value = compile_expectation(expression).search(data)
-    except (JMESPathError, ValueError, TypeError) as exc:
-        return False, None, f"expect {expression!r} could not be evaluated ({exc}) against {shorten(data)}"
+    except (JMESPathError, ValueError, TypeError, RecursionError) as exc:
+        return False, None, f"expect {expression!r} could not be evaluated ({shorten(str(exc), 200)}) against {shorten(data)}"
     if truthy(value):
         return True, value, None
     return False, value, f"expect {expression!r} gave {shorten(value, 100)} (not truthy) against {shorten(data)}"
+
+
+def schema_validator(schema, where: str):
+    """A validator for a JSON Schema (the draft its ``$schema`` names, else 2020-12); ValueError saying why not."""
+    if jsonschema is None:
+        raise ValueError(f"{where}: the Python library jsonschema is needed to check JSON Schemas")
+    if not isinstance(schema, dict):
+        raise ValueError(f"{where} must be a JSON Schema object, got {type(schema).__name__}")
+    if json_depth_exceeds(schema):
+        raise ValueError(f"{where} nests deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+        cls.check_schema(schema)
+        return cls(schema)
+    except SchemaError as exc:
+        raise ValueError(f"{where} is not a valid JSON Schema: {shorten(exc.message, 200)}") from None
+    except (RecursionError, TypeError, ValueError, LookupError) as exc:
+        raise ValueError(f"{where} is not a usable JSON Schema: {type(exc).__name__}: {shorten(str(exc), 200)}") from None
+
+
+def _path_text(path) -> str:
+    return "$" + "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+
+
+def schema_problem(validator, data, where: str) -> str | None:
+    """None when data satisfies the schema, else the most relevant violation and where it is."""
+    try:
+        errors = list(validator.iter_errors(data))
+    except (RecursionError, TypeError, ValueError, LookupError) as exc:
+        return f"{where} could not be checked ({type(exc).__name__}: {shorten(str(exc), 200)})"
+    if not errors:
+        return None
+    error = best_schema_error(errors)
+    more = f" ({len(errors)} violations)" if len(errors) > 1 else ""
+    return (f"the data does not match {where}: {shorten(error.message, 200)} at {shorten(_path_text(error.absolute_path), 80)}"
+            f"{more}; data {shorten(data, 200)}")
+
+
+class Judge:
+    """How one tool's answers are judged, the same way for a call and for every answer of the load check.
+
+    A JSON-RPC error, ``isError: true``, a plain error text (see :func:`result_error`) fail always.
+    A declared ``outputSchema`` must be met by ``structuredContent``; ``expect`` (JMESPath) must be truthy
+    over the data and ``schema`` must validate it (see :func:`answer_data`: plain text has no data).
+    With none of the three, only the transport and the error signals are judged."""
+
+    def __init__(self, expect: str | None = None, schema: dict | None = None, output_schema=None,
+                 where: str = "schema") -> None:
+        self.expect = expect or None
+        self.schema = schema or None
+        self.expression = compile_expectation(self.expect) if self.expect else None
+        self.validator = schema_validator(self.schema, where) if self.schema else None
+        self.output_schema = output_schema
+        self.output_problem = None
+        self.output_validator = None
+        if output_schema is not None:
+            try:
+                self.output_validator = schema_validator(output_schema, "the tool's declared outputSchema")
+            except ValueError as exc:
+                self.output_problem = str(exc)
+
+    @property
+    def judged_by(self) -> list[str]:
+        return [name for name, on in (("outputSchema", self.output_schema is not None), ("expect", self.expect),
+                                      ("schema", self.schema)) if on]
+
+    def __call__(self, message: dict) -> tuple[str | None, dict]:
+        """(problem or None, details: data, data_source, expect_value when an expectation ran)."""
+        details: dict = {"data": None, "data_source": "none"}
+        problem = result_error(message)
+        if problem is not None:
+            return problem, details
+        result = message["result"]
+        data, source, text_problem = answer_data(result)
+        details.update(data=data, data_source=source)
+        if self.output_schema is not None:
+            if self.output_problem:
+                return self.output_problem, details
+            structured = result.get("structuredContent")
+            if structured is None:
+                return "the tool declares an outputSchema but the result has no structuredContent", details
+            problem = schema_problem(self.output_validator, structured, "the tool's declared outputSchema")
+            if problem:
+                return problem, details
+        if (self.expression is not None or self.validator is not None) and text_problem:
+            return f"{text_problem}; expect and schema judge JSON data", details
+        if self.expression is not None:
+            try:
+                value = self.expression.search(data)
+            except (JMESPathError, ValueError, TypeError, RecursionError) as exc:
+                return (f"expect {self.expect!r} could not be evaluated ({shorten(str(exc), 200)}) "
+                        f"against {shorten(data)}"), details
+            details["expect_value"] = value
+            if not truthy(value):
+                return f"expect {self.expect!r} gave {shorten(value, 100)} (not truthy) against {shorten(data)}", details
+        if self.validator is not None:
+            problem = schema_problem(self.validator, data, "schema")
+            if problem:
+                return problem, details
+        return None, details
 
 
 # ----------------------------------------------------------------------------------------------
@@ -357,6 +615,8 @@ class McpClient:
         self.server_requests: list[str] = []
         self.priming_events = 0
         self.exchanges: list[dict] = []
+        # An absolute clock() value no request may pass (the end of wait_timeout's retries), or None.
+        self.hard_deadline: float | None = None
         self._ids = 0
         self._lock = threading.Lock()
 
@@ -392,14 +652,23 @@ class McpClient:
         params["_meta"] = meta
         return params
 
-    def _post(self, step: str, method: str | None, payload: dict | None, http_method: str = "POST"):
+    def deadline_from(self, started: float) -> float:
+        """When a request started at ``started`` must be over: ``timeout`` later, or the hard deadline if sooner."""
+        deadline = started + self.timeout
+        return deadline if self.hard_deadline is None else min(deadline, self.hard_deadline)
+
+    def _post(self, step: str, method: str | None, payload: dict | None, http_method: str = "POST",
+              deadline: float | None = None):
         params = payload.get("params") if payload else None
         body = json.dumps(payload, separators=(",", ":")).encode() if payload is not None else None
         headers = self.headers_for(method, params)
         if payload is None:
             headers.pop("Content-Type", None)
+        left = (deadline if deadline is not None else self.deadline_from(self.clock())) - self.clock()
+        if left <= 0:
+            raise McpUnreachable(step, "not sent: the time for it ran out (timeout, or the end of wait_timeout)")
         try:
-            return self.send(http_method, self.url, headers, body, self.timeout)
+            return self.send(http_method, self.url, headers, body, left)
         except TransportError as exc:
             raise McpUnreachable(step, f"no HTTP answer from {self.url}: {exc}",
                                  hint="check that the server runs and url names its host and port") from exc
@@ -410,7 +679,7 @@ class McpClient:
         try:
             return response.read(READ_SIZE)
         except (TransportError, OSError, ValueError) as exc:
-            raise McpError(step, f"reading the answer failed after {got} bytes: {exc or type(exc).__name__}") from exc
+            raise McpError(step, f"reading the answer failed after {got} bytes: {exc or type(exc).__name__}") from None
 
     def _read_body(self, response, deadline: float, step: str, limit: int) -> bytes:
         chunks, size = [], 0
@@ -446,13 +715,17 @@ class McpClient:
         if params is not None:
             payload["params"] = params
         started = self.clock()
-        deadline = started + self.timeout
-        response = self._post(step, method, payload)
+        deadline = self.deadline_from(started)
+        response = self._post(step, method, payload, deadline=deadline)
+        status = None
         try:
             status = int(response.status)
             headers = lower_headers(response.headers)
             ctype = content_type_of(headers)
             message = self._answer(response, status, headers, ctype, request_id, deadline, step)
+        except McpError as exc:
+            exc.http_status = status
+            raise
         finally:
             self._close(response)
         elapsed = (self.clock() - started) * 1000.0
@@ -471,16 +744,22 @@ class McpClient:
                 return message
             hint = STATUS_HINTS.get(status)
             if status in (301, 302, 307, 308) and headers.get("location"):
-                hint = f"the server redirects to {headers['location']}; use that as url"
+                hint = f"the server redirects to {shorten(headers['location'], 200)}; use that as url"
             raise McpError(step, "expected HTTP 200 with application/json or text/event-stream", status, ctype, body, hint)
         if ctype == "application/json":
             body = self._read_body(response, deadline, step, self.max_response_bytes)
             if len(body) > self.max_response_bytes:
                 raise McpError(step, f"the answer is larger than max_response_bytes ({self.max_response_bytes})",
                                status, ctype, body[:BODY_HEAD])
-            message = self._jsonrpc_from(body, request_id)
+            try:
+                data = decode_json(body)
+            except JsonProblem as exc:
+                raise McpError(step, f"expected a JSON-RPC response with id {request_id}; {exc}", status, ctype,
+                               body.decode("utf-8", errors="replace")) from None
+            message, other = self._pick(data, request_id)
             if message is None:
-                raise McpError(step, f"expected a JSON-RPC response with id {request_id}", status, ctype, body)
+                why = f"; the answer is for id {other}, not {request_id}" if other else ""
+                raise McpError(step, f"expected a JSON-RPC response with id {request_id}{why}", status, ctype, body)
             return message
         if ctype == "text/event-stream":
             return self._from_stream(response, status, ctype, request_id, deadline, step)
@@ -489,19 +768,30 @@ class McpClient:
 
     @staticmethod
     def _jsonrpc_from(body: bytes, request_id) -> dict | None:
+        """The JSON-RPC message answering ``request_id`` in a body, or None (best effort, for error answers)."""
         try:
-            data = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
+            data = decode_json(body)
+        except JsonProblem:
             return None
-        candidates = data if isinstance(data, list) else [data]
-        for item in candidates:
+        return McpClient._pick(data, request_id)[0]
+
+    @staticmethod
+    def _pick(data, request_id) -> tuple[dict | None, str | None]:
+        """(the response to request_id, or None; a description of another id that was answered, or None).
+
+        Ids match in type and value (``true`` is not ``1``); an error with id null answers any request."""
+        other = None
+        for item in data if isinstance(data, list) else [data]:
             if not isinstance(item, dict) or "id" not in item and "jsonrpc" not in item:
                 continue
-            if "result" in item and item.get("id") == request_id:
-                return item
-            if isinstance(item.get("error"), dict) and item.get("id") in (request_id, None):
-                return item
-        return None
+            found = item.get("id")
+            if "result" in item and same_id(found, request_id):
+                return item, None
+            if isinstance(item.get("error"), dict) and (found is None or same_id(found, request_id)):
+                return item, None
+            if ("result" in item or "error" in item) and other is None:
+                other = f"{shorten(found, 40)} ({type(found).__name__})"
+        return None, other
 
     def _from_stream(self, response, status, ctype, request_id, deadline, step) -> dict:
         parser = SseParser()
@@ -509,7 +799,10 @@ class McpClient:
         seen: list[str] = []
         while True:
             chunk = self._read_some(response, deadline, step, size)
-            events = parser.feed(chunk) if chunk else parser.close()
+            try:
+                events = parser.feed(chunk) if chunk else parser.close()
+            except SseError as exc:
+                raise McpError(step, str(exc), status, ctype, None) from None
             size += len(chunk)
             for event in events:
                 found = self._event(event, request_id, seen, step, status, ctype)
@@ -530,9 +823,10 @@ class McpClient:
                 seen.append("priming")
             return None
         try:
-            data = json.loads(event.data)
-        except ValueError:
-            raise McpError(step, "an SSE event's data is not JSON", status, ctype, event.data) from None
+            data = decode_json(event.data)
+        except JsonProblem as exc:
+            problem = "an SSE event's data is not JSON" if "not JSON" in str(exc) else f"an SSE event: {exc}"
+            raise McpError(step, problem, status, ctype, event.data) from None
         for message in data if isinstance(data, list) else [data]:
             if not isinstance(message, dict):
                 raise McpError(step, "an SSE event holds JSON that is not a JSON-RPC message", status, ctype, event.data)
@@ -547,9 +841,10 @@ class McpClient:
                     seen.append(method)
                 continue
             if "result" in message or "error" in message:
-                if message.get("id") == request_id or (message.get("id") is None and "error" in message):
+                found = message.get("id")
+                if same_id(found, request_id) or (found is None and isinstance(message.get("error"), dict)):
                     return message
-                seen.append(f"response to id {message.get('id')!r}")
+                seen.append(f"response to id {shorten(found, 40)} ({type(found).__name__})")
         return None
 
     def notify(self, method: str, params: dict | None = None, *, step: str | None = None) -> int:
@@ -559,12 +854,13 @@ class McpClient:
         if params is not None:
             payload["params"] = params
         started = self.clock()
-        response = self._post(step, method, payload)
+        deadline = self.deadline_from(started)
+        response = self._post(step, method, payload, deadline=deadline)
         try:
             status = int(response.status)
             ctype = content_type_of(lower_headers(response.headers))
             if status not in (200, 202, 204):
-                body = self._body_head(response, started + self.timeout, step)
+                body = self._body_head(response, deadline, step)
                 raise McpError(step, "expected HTTP 202 Accepted for a notification", status, ctype, body)
         finally:
             self._close(response)
@@ -599,7 +895,12 @@ class McpClient:
         self.capabilities = result.get("capabilities") if isinstance(result.get("capabilities"), dict) else {}
         self.instructions = result.get("instructions")
         # The session id comes from the InitializeResult's response only (error answers may carry one too).
-        self.session_id = message["_http"]["headers"].get("mcp-session-id") or None
+        session_id = message["_http"]["headers"].get("mcp-session-id") or None
+        if session_id is not None and not SESSION_ID.match(session_id):
+            raise McpError("initialize", f"the server's Mcp-Session-Id ({len(session_id)} characters) holds characters "
+                           "outside visible ASCII (control characters, CR, LF, NUL, spaces); refused, not sent back",
+                           hint="the server is broken or hostile; MCP session ids are visible ASCII (0x21 to 0x7E)")
+        self.session_id = session_id
         self.notify("notifications/initialized", step="notifications/initialized")
         return result
 
@@ -674,8 +975,11 @@ class McpClient:
                 raise McpError(step, f"expected a tools list; the result is {shorten(result, 200)}")
             tools.extend(tool for tool in page_tools if isinstance(tool, dict))
             cursor = result.get("nextCursor")
-            if cursor in (None, ""):
+            if cursor is None or cursor == "":
                 return tools
+            if not isinstance(cursor, str):
+                raise McpError(step, f"nextCursor must be a string; the server sent {type(cursor).__name__} "
+                               f"{shorten(cursor, 80)}")
             if cursor in seen_cursors:
                 raise McpError(step, f"the server repeats nextCursor {shorten(cursor, 80)!r}; pagination does not end")
             seen_cursors.add(cursor)
@@ -691,7 +995,7 @@ class McpClient:
             return None
         started = self.clock()
         try:
-            response = self._post("DELETE session", None, None, http_method="DELETE")
+            response = self._post("DELETE session", None, None, http_method="DELETE", deadline=self.deadline_from(started))
         except McpError:
             return None
         try:
@@ -711,8 +1015,13 @@ def wait_for(attempt: Callable[[], object], wait_timeout: float, *, clock: Calla
              sleep: Callable[[float], None] = time.sleep, interval: float = 0.5, max_interval: float = 2.0):
     """Run attempt() until it returns, retrying on McpError until wait_timeout seconds have passed.
 
-    Returns (value, attempts); raises McpError whose message names the attempts and the last error."""
-    deadline = clock() + max(float(wait_timeout), 0.0)
+    Never sleeps past the deadline and starts no attempt after it. Returns (value, attempts); raises
+    McpError whose message names the attempts and the last error. ValueError for a NaN, infinite or
+    negative wait_timeout (it would retry forever or not at all)."""
+    wait_timeout = float(wait_timeout)
+    if not math.isfinite(wait_timeout) or wait_timeout < 0:
+        raise ValueError(f"wait_timeout must be a finite number of seconds, at least 0, got {wait_timeout}")
+    deadline = clock() + wait_timeout
     attempts = 0
     while True:
         attempts += 1
@@ -729,13 +1038,32 @@ def wait_for(attempt: Callable[[], object], wait_timeout: float, *, clock: Calla
             interval = min(interval * 2, max_interval)
 
 
-def run_calls(client: McpClient, calls: list[dict]) -> list[dict]:
+def judge_for(tools: list[dict] | None, name: str, expect: str | None = None, schema: dict | None = None,
+              where: str = "schema") -> Judge:
+    """The Judge of a tool's answers: its declared outputSchema (from tools/list) plus expect and schema."""
+    output_schema = None
+    for tool in tools or []:
+        if isinstance(tool, dict) and tool.get("name") == name and tool.get("outputSchema") is not None:
+            output_schema = tool["outputSchema"]
+            break
+    return Judge(expect, schema, output_schema, where=where)
+
+
+def run_calls(client: McpClient, calls: list[dict], tools: list[dict] | None = None) -> list[dict]:
     """Each call: its result, the data expectations ran against, passed, and the problem if any."""
     rows = []
-    for spec in calls:
+    for index, spec in enumerate(calls):
         name = spec["name"]
         row = {"name": name, "arguments": spec.get("arguments") or {}, "expect": spec.get("expect"),
-               "result": None, "data": None, "passed": False, "problem": None, "ms": None}
+               "schema": spec.get("schema"), "result": None, "data": None, "data_source": "none",
+               "passed": False, "problem": None, "ms": None}
+        try:
+            judge = judge_for(tools, name, spec.get("expect"), spec.get("schema"), where=f"calls[{index}].schema")
+        except ValueError as exc:
+            row["problem"] = str(exc)
+            rows.append(row)
+            continue
+        row["judged_by"] = judge.judged_by
         try:
             message = client.call_tool(name, row["arguments"])
         except McpError as exc:
@@ -747,49 +1075,103 @@ def run_calls(client: McpClient, calls: list[dict]) -> list[dict]:
         row["ms"] = round(http.get("ms", 0.0), 3)
         row["result"] = message.get("result")
         row["error"] = message.get("error")
-        problem = result_error(message)
-        if problem is None:
-            row["data"] = result_data(message["result"])
-            if spec.get("expect"):
-                _passed, value, problem = check_expectation(spec["expect"], row["data"])
-                row["expect_value"] = value
+        problem, details = judge(message)
+        row.update(details)
         row["problem"] = problem
         row["passed"] = problem is None
         rows.append(row)
     return rows
 
 
-def run_load(client: McpClient, tool: str, arguments: dict | None, requests: int, concurrency: int,
-             expect: str | None = None) -> tuple[dict, list[str]]:
-    """``requests`` calls of one tool, ``concurrency`` at a time, over the open session.
+_VARYING = [(re.compile(r"\b(request id|id) \d+"), r"\1 N"), (re.compile(r"\b\d+ bytes\b"), "N bytes"),
+            (re.compile(r"\d+(\.\d+)? ms\b"), "N ms")]
 
-    Returns the figures and up to five distinct failure messages."""
+
+def failure_reason(text: str) -> str:
+    """A failure message with its per-request parts (ids, byte counts, times) replaced, for counting."""
+    reason = shorten(str(text), 300)
+    for pattern, replacement in _VARYING:
+        reason = pattern.sub(replacement, reason)
+    return reason
+
+
+def top_reasons(reasons: list[str], limit: int = MAX_FAILURE_REASONS) -> list[dict]:
+    """[{reason, count}], the most frequent first (ties: the first seen first), at most ``limit``."""
+    counts: dict[str, int] = {}
+    for reason in reasons:
+        counts[reason] = counts.get(reason, 0) + 1
+    order = {reason: index for index, reason in enumerate(counts)}
+    ranked = sorted(counts, key=lambda reason: (-counts[reason], order[reason]))
+    return [{"reason": reason, "count": counts[reason]} for reason in ranked[:limit]]
+
+
+def sample(values: list[float], limit: int = MAX_LATENCY_SAMPLES) -> list[float]:
+    """At most ``limit`` values, evenly spread over the list and in its order (all when there are fewer)."""
+    if len(values) <= limit:
+        return [round(value, 3) for value in values]
+    step = len(values) / limit
+    return [round(values[int(index * step)], 3) for index in range(limit)]
+
+
+def run_load(client: McpClient, tool: str, arguments: dict | None, requests: int, concurrency: int,
+             expect: str | None = None, judge: Judge | None = None) -> tuple[dict, list[str]]:
+    """``requests`` calls of one tool over the open session, by a fixed pool of ``concurrency`` workers
+    (at most MAX_CONCURRENCY; never a thread per request). Every answer is judged by ``judge`` (or, for
+    older callers, by ``expect`` alone).
+
+    Returns the figures (with ``status_counts``, ``failure_reasons``, ``latency_samples_ms``) and up to
+    five distinct failure messages."""
+    requests = int(requests)
+    if judge is None:
+        judge = Judge(expect)
     latencies: list[float] = []
     failures: list[str] = []
+    statuses: dict[str, int] = {}
     lock = threading.Lock()
+    next_index = iter(range(requests))
 
-    def one(_index: int) -> None:
+    def one() -> None:
         started = client.clock()
+        status = None
         try:
             message = client.call_tool(tool, arguments, record=False)
-            problem = result_error(message)
-            if problem is None and expect:
-                problem = check_expectation(expect, result_data(message["result"]))[2]
+            status = message.get("_http", {}).get("status")
+            problem = judge(message)[0]
+        except McpUnreachable as exc:
+            problem = str(exc)
         except McpError as exc:
+            status = exc.http_status if exc.http_status is not None else exc.status
             problem = str(exc)
         elapsed = (client.clock() - started) * 1000.0
+        key = str(status) if status is not None else "no_answer"
         with lock:
+            statuses[key] = statuses.get(key, 0) + 1
             if problem is None:
                 latencies.append(elapsed)
             else:
                 failures.append(problem)
 
-    concurrency = max(1, min(int(concurrency), int(requests) or 1))
+    def worker() -> None:
+        while True:
+            with lock:
+                index = next(next_index, None)
+            if index is None:
+                return
+            one()
+
+    workers = max(1, min(int(concurrency), MAX_CONCURRENCY, requests or 1))
     started = client.clock()
     if requests > 0:
-        with ThreadPoolExecutor(max_workers=concurrency) as pool:
-            list(pool.map(one, range(int(requests))))
+        pool = [threading.Thread(target=worker, name=f"mcp-verify-load-{number}", daemon=True) for number in range(workers)]
+        for thread in pool:
+            thread.start()
+        for thread in pool:
+            thread.join()
     wall = client.clock() - started
-    stats = summarize(latencies, len(failures), wall, concurrency)
+    stats = summarize(latencies, len(failures), wall, workers)
+    stats["status_counts"] = dict(sorted(statuses.items()))
+    stats["failure_reasons"] = top_reasons([failure_reason(text) for text in failures])
+    stats["latency_samples_ms"] = sample(latencies)
+    stats["judged_by"] = judge.judged_by
     distinct = list(dict.fromkeys(failures))[:5]
     return stats, distinct

@@ -8,12 +8,19 @@ between them, one leading space after the colon is dropped, ``id:`` sets the las
 (ignored when it holds NUL), ``retry:`` takes digits only, a blank line dispatches the event.
 Unlike a browser, events whose data is empty are still returned (MCP priming events carry an
 ``id:`` and an empty ``data:``), so the caller sees and can count them.
+
+Hostile streams: a line that is not valid UTF-8 raises :class:`SseError` (nothing is replaced
+silently), and a long line fed a byte at a time is scanned once, not again on every read.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 _BOM = b"\xef\xbb\xbf"
+
+
+class SseError(ValueError):
+    """The stream is not a valid event stream (for now: a line that is not UTF-8)."""
 
 
 @dataclass
@@ -34,6 +41,7 @@ class SseParser:
 
     def __init__(self) -> None:
         self._buffer = b""
+        self._scanned = 0  # bytes of _buffer already known to hold no line end
         self._skip_lf = False
         self._started = False
         self._data: list[str] = []
@@ -72,6 +80,7 @@ class SseParser:
         if self._buffer:
             line = self._buffer.rstrip(b"\r")
             self._buffer = b""
+            self._scanned = 0
             event = self._line(line)
             if event is not None:
                 events.append(event)
@@ -87,10 +96,13 @@ class SseParser:
             self._skip_lf = False
             if buffer[:1] == b"\n":
                 buffer = buffer[1:]
-        lf, cr = buffer.find(b"\n"), buffer.find(b"\r")
+        start = self._scanned
+        lf, cr = buffer.find(b"\n", start), buffer.find(b"\r", start)
+        if lf == -1 and cr == -1:
+            self._scanned = len(buffer)
+            return None, buffer
+        self._scanned = 0
         if cr == -1 or (lf != -1 and lf < cr):
-            if lf == -1:
-                return None, buffer
             return buffer[:lf], buffer[lf + 1:]
         if cr + 1 == len(buffer):
             self._skip_lf = True
@@ -100,7 +112,11 @@ class SseParser:
         return buffer[:cr], buffer[cr + 1:]
 
     def _line(self, raw: bytes) -> SseEvent | None:
-        line = raw.decode("utf-8", errors="replace")
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise SseError(f"an event-stream line is not valid UTF-8 (byte 0x{raw[exc.start]:02x} at offset "
+                           f"{exc.start} of a {len(raw)}-byte line)") from None
         if line == "":
             return self._dispatch()
         if line.startswith(":"):

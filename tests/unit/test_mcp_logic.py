@@ -166,9 +166,9 @@ def test_results_that_are_not_errors(message):
 @pytest.mark.parametrize("result, data", [
     ({"content": [{"type": "text", "text": "5"}], "structuredContent": {"result": 5}}, {"result": 5}),
     ({"content": [{"type": "text", "text": '[{"id": 1}]'}]}, [{"id": 1}]),
-    ({"content": [{"type": "text", "text": "plain words"}]}, "plain words"),
+    ({"content": [{"type": "text", "text": "plain words"}]}, None),  # plain text has no data
     ({"content": [{"type": "text", "text": "42"}]}, 42),
-    ({"content": [{"type": "text", "text": "{broken"}]}, "{broken"),
+    ({"content": [{"type": "text", "text": "{broken"}]}, None),
     ({"content": [{"type": "text", "text": '{"id": 1}'}, {"type": "text", "text": '{"id": 2}'}]}, [{"id": 1}, {"id": 2}]),
     ({"content": [{"type": "image", "data": "AA==", "mimeType": "image/png"}]}, [{"type": "image", "data": "AA==", "mimeType": "image/png"}]),
     ({"content": [{"type": "text", "text": "[]"}], "structuredContent": None}, []),
@@ -453,7 +453,7 @@ def modern(request):
                   "_meta": {"io.modelcontextprotocol/serverInfo": {"name": "m", "version": "2"}}, "resultType": "complete"}
     elif body["method"] == "tools/call":
         assert request["headers"]["Mcp-Name"] == body["params"]["name"]
-        result = {"content": [{"type": "text", "text": "ok"}], "resultType": "complete"}
+        result = {"content": [{"type": "text", "text": '"ok"'}], "resultType": "complete"}
     else:
         result = {"tools": [{"name": "t"}], "ttlMs": 0}
     return Scripted(200, {"Content-Type": "application/json"}, [json.dumps(ok(body["id"], result)).encode()])
