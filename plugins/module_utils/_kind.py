@@ -2,7 +2,7 @@
 # Note that this module util is PRIVATE to the collection. It can have breaking changes at any time.
 """Pure logic of the kind_cluster module: kind's and kubectl's outputs, and the cluster config checks.
 
-kind facts (stack-facts.md §1.1, §1.2): every log line and every error goes to stderr (errors as
+kind's behaviour (kind v0.32, pkg/cmd/kind and pkg/log): every log line and every error goes to stderr (errors as
 ``ERROR: <msg>``, exit 1); ``kind get clusters`` prints one name per line on stdout and, when there
 is none, ``No kind clusters found.`` on stderr with exit 0; ``kind create cluster --wait`` does not
 fail when the wait times out, so readiness is checked here from ``kubectl get nodes -o json``.
@@ -12,6 +12,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _text
 
 API_VERSION = "kind.x-k8s.io/v1alpha4"
 
@@ -37,12 +39,12 @@ def parse_clusters(stdout: str) -> list[str]:
 
 
 def kind_error(stderr: str, rc: int) -> str:
-    """The ``ERROR:`` lines kind printed, else its last line: what a failure message quotes."""
-    lines = [line.strip() for line in (stderr or "").splitlines() if line.strip()]
+    """The ``ERROR:`` lines kind printed, else its last line: what a failure message quotes (bounded)."""
+    lines = [line.strip() for line in _text.strip_control(stderr).splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("ERROR:")]
     if errors:
-        return " ".join(errors)
-    return lines[-1] if lines else f"exit status {rc}, nothing on stderr"
+        return _text.cut(" ".join(errors), _text.MESSAGE_LIMIT)
+    return _text.cut(lines[-1], _text.MESSAGE_LIMIT) if lines else f"exit status {rc}, nothing on stderr"
 
 
 def _port(value) -> bool:
@@ -60,24 +62,24 @@ def config_problems(config, name: str | None = None) -> list[str]:
         return [f"the config is a {type(config).__name__}, not a mapping"]
     problems = []
     if config.get("kind") != "Cluster":
-        problems.append(f"kind must be Cluster, not {config.get('kind')!r}")
+        problems.append(f"kind must be Cluster, not {_text.quote(config.get('kind'))}")
     if config.get("apiVersion") != API_VERSION:
-        problems.append(f"apiVersion must be {API_VERSION}, not {config.get('apiVersion')!r}")
-    problems += [f"unknown key {key!r}" for key in sorted(set(config) - _TOP_KEYS)]
+        problems.append(f"apiVersion must be {API_VERSION}, not {_text.quote(config.get('apiVersion'))}")
+    problems += [f"unknown key {_text.quote(key)}" for key in sorted(set(config) - _TOP_KEYS, key=str)]
     if name and config.get("name") not in (None, name):
-        problems.append(f"name {config.get('name')!r} differs from the cluster name {name!r} (--name wins; "
+        problems.append(f"name {_text.quote(config.get('name'))} differs from the cluster name {name!r} (--name wins; "
                         "render the config with the same name)")
     networking = config.get("networking") or {}
     if not isinstance(networking, dict):
         problems.append("networking must be a mapping")
         networking = {}
-    problems += [f"networking: unknown key {key!r}" for key in sorted(set(networking) - _NETWORKING_KEYS)]
+    problems += [f"networking: unknown key {_text.quote(key)}" for key in sorted(set(networking) - _NETWORKING_KEYS, key=str)]
     if "ipFamily" in networking and networking["ipFamily"] not in ("ipv4", "ipv6", "dual"):
-        problems.append(f"networking.ipFamily must be ipv4, ipv6 or dual, not {networking['ipFamily']!r}")
+        problems.append(f"networking.ipFamily must be ipv4, ipv6 or dual, not {_text.quote(networking['ipFamily'])}")
     if "apiServerPort" in networking:
         port = networking["apiServerPort"]
         if not (_port(port) or port == -1):
-            problems.append(f"networking.apiServerPort must be a port number (0 or -1: kind picks one), not {port!r}")
+            problems.append(f"networking.apiServerPort must be a port number (0 or -1: kind picks one), not {_text.quote(port)}")
     if "apiServerAddress" in networking:
         problems += _address_problem(networking["apiServerAddress"], "networking.apiServerAddress")
     nodes = config.get("nodes")
@@ -94,13 +96,13 @@ def config_problems(config, name: str | None = None) -> list[str]:
         if not isinstance(node, dict):
             problems.append(f"{where} must be a mapping")
             continue
-        problems += [f"{where}: unknown key {key!r}" for key in sorted(set(node) - _NODE_KEYS)]
+        problems += [f"{where}: unknown key {_text.quote(key)}" for key in sorted(set(node) - _NODE_KEYS, key=str)]
         if node.get("role") not in ("control-plane", "worker"):
-            problems.append(f"{where}.role must be control-plane or worker, not {node.get('role')!r}")
+            problems.append(f"{where}.role must be control-plane or worker, not {_text.quote(node.get('role'))}")
         image = node.get("image")
         if image is not None and (not isinstance(image, str) or not _PINNED_IMAGE.match(image)
                                   or ("@" not in image and ":" not in image.rsplit("/", 1)[-1])):
-            problems.append(f"{where}.image {image!r} has neither a tag nor a digest; pin it, for example "
+            problems.append(f"{where}.image {_text.quote(image)} has neither a tag nor a digest; pin it, for example "
                             "kindest/node:v1.36.1@sha256:<digest>")
         mappings = node.get("extraPortMappings") or []
         if not isinstance(mappings, list):
@@ -111,15 +113,15 @@ def config_problems(config, name: str | None = None) -> list[str]:
             if not isinstance(mapping, dict):
                 problems.append(f"{spot} must be a mapping")
                 continue
-            problems += [f"{spot}: unknown key {key!r}" for key in sorted(set(mapping) - _MAPPING_KEYS)]
+            problems += [f"{spot}: unknown key {_text.quote(key)}" for key in sorted(set(mapping) - _MAPPING_KEYS, key=str)]
             if not _port(mapping.get("containerPort")) or mapping.get("containerPort") == 0:
-                problems.append(f"{spot}.containerPort must be a port number, not {mapping.get('containerPort')!r}")
+                problems.append(f"{spot}.containerPort must be a port number, not {_text.quote(mapping.get('containerPort'))}")
             host_port = mapping.get("hostPort", 0)
             if not (_port(host_port) or host_port == -1):
-                problems.append(f"{spot}.hostPort must be a port number, not {host_port!r}")
+                problems.append(f"{spot}.hostPort must be a port number, not {_text.quote(host_port)}")
             protocol = mapping.get("protocol", "TCP")
             if protocol not in ("TCP", "UDP", "SCTP"):
-                problems.append(f"{spot}.protocol must be TCP, UDP or SCTP, not {protocol!r}")
+                problems.append(f"{spot}.protocol must be TCP, UDP or SCTP, not {_text.quote(protocol)}")
             listen = mapping.get("listenAddress", "0.0.0.0")
             problems += _address_problem(listen, f"{spot}.listenAddress")
             if _port(host_port) and host_port > 0:
@@ -135,7 +137,7 @@ def _address_problem(value, where: str) -> list[str]:
     try:
         ipaddress.ip_address(str(value))
     except ValueError:
-        return [f"{where} must be an IP address, not {value!r}"]
+        return [f"{where} must be an IP address, not {_text.quote(value)}"]
     return []
 
 
@@ -146,28 +148,67 @@ def node_count(config) -> int:
     return 1
 
 
-def node_readiness(nodes_json: str) -> list[dict]:
-    """``kubectl get nodes -o json`` -> ``[{name, ready, roles, reason, kubelet}]``."""
+def _json(text: str, command: str):
     try:
-        doc = json.loads(nodes_json)
+        return json.loads(text)
     except ValueError as exc:
-        raise KindError(f"kubectl get nodes -o json printed something that is not JSON ({exc})") from exc
+        raise KindError(f"{command} printed something that is not JSON ({_text.cut(str(exc), 120)})") from None
+    except RecursionError:
+        raise KindError(f"{command} printed JSON nested too deeply to read") from None
+
+
+def _mapping(value, where: str) -> dict:
+    """``value`` when it is a mapping (None counts as empty), else a KindError naming the field."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise KindError(f"kubectl get nodes -o json: {where} is a {type(value).__name__}, not an object")
+    return value
+
+
+def _string(value, where: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return None if value is None else _text.clean(value, _text.MESSAGE_LIMIT, keep_newlines=False)
+    if isinstance(value, (int, float, bool)):
+        return str(value)
+    raise KindError(f"kubectl get nodes -o json: {where} is a {type(value).__name__}, not a string")
+
+
+def node_readiness(nodes_json: str) -> list[dict]:
+    """``kubectl get nodes -o json`` -> ``[{name, ready, roles, reason, message, kubelet}]``.
+
+    Fields of the wrong type raise KindError naming the field; strings are cleaned and cut."""
+    doc = _json(nodes_json, "kubectl get nodes -o json")
     items = doc.get("items") if isinstance(doc, dict) else None
     if not isinstance(items, list):
         raise KindError("kubectl get nodes -o json printed no 'items' list")
     rows = []
-    for item in items:
-        meta = item.get("metadata") or {}
-        labels = meta.get("labels") or {}
-        status = item.get("status") or {}
-        ready = next((c for c in status.get("conditions") or [] if c.get("type") == "Ready"), None)
+    for index, item in enumerate(items):
+        where = f"items[{index}]"
+        item = _mapping(item, where)
+        meta = _mapping(item.get("metadata"), f"{where}.metadata")
+        labels = _mapping(meta.get("labels"), f"{where}.metadata.labels")
+        status = _mapping(item.get("status"), f"{where}.status")
+        conditions = status.get("conditions") or []
+        if not isinstance(conditions, list):
+            raise KindError(f"kubectl get nodes -o json: {where}.status.conditions is a "
+                            f"{type(conditions).__name__}, not a list")
+        ready = None
+        for number, condition in enumerate(conditions):
+            condition = _mapping(condition, f"{where}.status.conditions[{number}]")
+            if condition.get("type") == "Ready":
+                ready = condition
+                break
+        ready = ready or {}
         rows.append({
-            "name": meta.get("name"),
-            "ready": bool(ready and ready.get("status") == "True"),
-            "roles": sorted(key.split("/", 1)[1] for key in labels if key.startswith("node-role.kubernetes.io/")),
-            "reason": (ready or {}).get("reason") or "no Ready condition yet",
-            "message": (ready or {}).get("message") or "",
-            "kubelet": (status.get("nodeInfo") or {}).get("kubeletVersion"),
+            "name": _string(meta.get("name"), f"{where}.metadata.name"),
+            "ready": ready.get("status") == "True",
+            "roles": sorted(_text.clean(key.split("/", 1)[1], 100) for key in labels
+                            if isinstance(key, str) and key.startswith("node-role.kubernetes.io/")),
+            "reason": _string(ready.get("reason"), f"{where} Ready reason") or "no Ready condition yet",
+            "message": _string(ready.get("message"), f"{where} Ready message") or "",
+            "kubelet": _string(_mapping(status.get("nodeInfo"), f"{where}.status.nodeInfo").get("kubeletVersion"),
+                               f"{where}.status.nodeInfo.kubeletVersion"),
         })
     return rows
 
@@ -184,22 +225,24 @@ def not_ready_summary(rows: list[dict], expected: int) -> str:
     if len(rows) < expected:
         parts.append(f"{len(rows)} of {expected} nodes registered")
     if waiting:
-        parts.append("not Ready: " + ", ".join(waiting))
+        parts.append("not Ready: " + _text.names(waiting, limit=5))
     return "; ".join(parts) or "all nodes Ready"
 
 
 def server_version(version_json: str) -> tuple[str, str]:
     """``kubectl version -o json`` -> (gitVersion, ``MAJOR.MINOR``) of the server."""
     try:
-        server = json.loads(version_json)["serverVersion"]
-        major = re.sub(r"\D", "", str(server["major"]))
-        minor = re.sub(r"\D", "", str(server["minor"]))
+        server = _json(version_json, "kubectl version -o json")["serverVersion"]
+        major = re.sub(r"\D", "", str(server["major"]))[:6]
+        minor = re.sub(r"\D", "", str(server["minor"]))[:6]
         git = server.get("gitVersion") or f"v{major}.{minor}"
-    except (ValueError, KeyError, TypeError) as exc:
-        raise KindError(f"kubectl version -o json printed no serverVersion ({exc})") from exc
+        if not isinstance(git, str):
+            raise TypeError(f"gitVersion is a {type(git).__name__}")
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise KindError(f"kubectl version -o json printed no serverVersion ({_text.quote(str(exc))})") from None
     if not major or not minor:
         match = re.match(r"^v?(\d+)\.(\d+)", git)
         if not match:
-            raise KindError(f"kubectl version -o json: cannot read the server version from {git!r}")
+            raise KindError(f"kubectl version -o json: cannot read the server version from {_text.quote(git)}")
         major, minor = match[1], match[2]
-    return git, f"{major}.{minor}"
+    return _text.clean(git, 100, keep_newlines=False), f"{int(major)}.{int(minor)}"

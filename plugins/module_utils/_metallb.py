@@ -3,7 +3,8 @@
 """Pure logic of the metallb_range module: read a container network, choose a MetalLB pool.
 
 The network is what ``docker network inspect <name>`` or ``podman network inspect <name>``
-prints. Three shapes are understood (see docs/kind-and-metallb.md and stack-facts.md §1.3, §1.4):
+prints. Three shapes are understood (see docs/kind-and-metallb.md; Docker's
+``api/types/network.Inspect``, Podman's netavark ``types.Network`` and CNI conflist):
 
 * Docker: ``[{"Name": ..., "IPAM": {"Config": [{"Subnet": ..., "Gateway": ...}, ...]},
   "Containers": {id: {"IPv4Address": "172.18.0.2/16", "IPv6Address": ...}}}]``. The IPv6
@@ -16,12 +17,17 @@ hosts ``first_host``..``last_host`` (200..250) of the last /24 inside the IPv4 s
 /120 inside an IPv6 one): the top of the network, far from the low addresses the engine hands
 to containers. Network, broadcast and gateway addresses, and every address a container on the
 network holds, are left out of a computed pool, and refused in a pool given explicitly.
+
+A field of the wrong type raises PoolError naming it; nothing else escapes (a property-based
+test holds this).
 """
 from __future__ import annotations
 
 import ipaddress
 import json
 import re
+
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _text
 
 FAMILIES = ("ipv4", "ipv6", "dual")
 _VERSION = {"ipv4": 4, "ipv6": 6}
@@ -36,15 +42,16 @@ class PoolError(ValueError):
 def load_network_info(info, network: str) -> dict:
     """The network object out of an inspect output (a JSON string, a list, or one object)."""
     if isinstance(info, (str, bytes)):
-        text = info.decode() if isinstance(info, bytes) else info
+        text = info.decode("utf-8", errors="replace") if isinstance(info, bytes) else info
         if not text.strip():
             raise PoolError(f"the inspect output for network {network!r} is empty; "
                             "pass the JSON that `docker network inspect` or `podman network inspect` prints")
         try:
             info = json.loads(text)
-        except ValueError as exc:
-            raise PoolError(f"the inspect output for network {network!r} is not JSON ({exc}); pass what "
-                            "`docker network inspect` or `podman network inspect` prints, unchanged") from exc
+        except (ValueError, RecursionError) as exc:
+            why = "nested too deeply" if isinstance(exc, RecursionError) else _text.cut(str(exc), 120)
+            raise PoolError(f"the inspect output for network {network!r} is not JSON ({why}); pass what "
+                            "`docker network inspect` or `podman network inspect` prints, unchanged") from None
     if isinstance(info, dict):
         info = [info]
     if not isinstance(info, list) or not all(isinstance(item, dict) for item in info):
@@ -56,14 +63,26 @@ def load_network_info(info, network: str) -> dict:
         return info[0]
     named = [item for item in info if network_name(item) == network]
     if len(named) != 1:
-        names = ", ".join(repr(network_name(item)) for item in info)
+        names = _text.names([_text.quote(network_name(item)) for item in info])
         raise PoolError(f"the inspect output holds {len(info)} networks ({names}) and not exactly one named "
                         f"{network!r}; inspect only the network MetalLB should use")
     return named[0]
 
 
 def network_name(net: dict) -> str | None:
-    return net.get("Name", net.get("name"))
+    name = net.get("Name", net.get("name"))
+    return _text.clean(name, 100, keep_newlines=False) if isinstance(name, str) else None
+
+
+def _typed(value, kind: type, where: str, name):
+    """``value`` (None as an empty one) when it is a ``kind``; else PoolError naming the field."""
+    if value is None:
+        return kind()
+    if not isinstance(value, kind):
+        expected = "an object" if kind is dict else "a list"
+        raise PoolError(f"network {name!r}: {where} is a {type(value).__name__}, not {expected}; pass the inspect "
+                        "output unchanged")
+    return value
 
 
 def network_shape(net: dict) -> str:
@@ -74,22 +93,29 @@ def network_shape(net: dict) -> str:
         return "netavark"
     if "plugins" in net:
         return "cni"
-    keys = ", ".join(sorted(net)) or "none"
+    keys = _text.names(sorted(net, key=str)) or "none"
     raise PoolError(f"network {network_name(net)!r}: unknown inspect format (keys: {keys}); expected Docker's "
                     "IPAM.Config, Podman netavark's subnets or Podman 3 CNI's plugins[].ipam.ranges")
 
 
 def _subnet_entry(subnet, gateway, name) -> dict:
+    if not isinstance(subnet, str):
+        raise PoolError(f"network {name!r}: subnet {_text.quote(subnet)} is a {type(subnet).__name__}, not a string")
     try:
-        net = ipaddress.ip_network(str(subnet), strict=False)
+        net = ipaddress.ip_network(subnet, strict=False)
     except ValueError as exc:
-        raise PoolError(f"network {name!r}: {subnet!r} is not a subnet ({exc})") from exc
+        raise PoolError(f"network {name!r}: {_text.quote(subnet)} is not a subnet ({_text.cut(str(exc), 120)})") from None
     gw = None
     if gateway:
         try:
-            gw = ipaddress.ip_address(str(gateway).split("/", maxsplit=1)[0])
+            if not isinstance(gateway, str):
+                raise ValueError(f"a {type(gateway).__name__}, not a string")
+            gw = ipaddress.ip_address(gateway.split("/", maxsplit=1)[0])
         except ValueError as exc:
-            raise PoolError(f"network {name!r}: gateway {gateway!r} is not an address ({exc})") from exc
+            raise PoolError(f"network {name!r}: gateway {_text.quote(gateway)} is not an address "
+                            f"({_text.cut(str(exc), 120)})") from None
+        if gw.version != net.version:
+            raise PoolError(f"network {name!r}: gateway {gw} is not of the family of subnet {net}")
     return {"subnet": net, "gateway": gw}
 
 
@@ -98,18 +124,20 @@ def subnets(net: dict) -> list[dict]:
     name, shape = network_name(net), network_shape(net)
     found = []
     if shape == "docker":
-        for entry in (net.get("IPAM") or {}).get("Config") or []:
+        ipam = _typed(net.get("IPAM"), dict, "IPAM", name)
+        for entry in _typed(ipam.get("Config"), list, "IPAM.Config", name):
             if isinstance(entry, dict) and entry.get("Subnet"):
                 found.append(_subnet_entry(entry["Subnet"], entry.get("Gateway"), name))
     elif shape == "netavark":
-        for entry in net.get("subnets") or []:
+        for entry in _typed(net.get("subnets"), list, "subnets", name):
             if isinstance(entry, dict) and entry.get("subnet"):
                 found.append(_subnet_entry(entry["subnet"], entry.get("gateway"), name))
     else:
-        for plugin in net.get("plugins") or []:
-            ipam = (plugin or {}).get("ipam") or {}
-            for range_set in ipam.get("ranges") or []:
-                for entry in range_set or []:
+        for index, plugin in enumerate(_typed(net.get("plugins"), list, "plugins", name)):
+            plugin = _typed(plugin, dict, f"plugins[{index}]", name)
+            ipam = _typed(plugin.get("ipam"), dict, f"plugins[{index}].ipam", name)
+            for number, range_set in enumerate(_typed(ipam.get("ranges"), list, f"plugins[{index}].ipam.ranges", name)):
+                for entry in _typed(range_set, list, f"plugins[{index}].ipam.ranges[{number}]", name):
                     if isinstance(entry, dict) and entry.get("subnet"):
                         found.append(_subnet_entry(entry["subnet"], entry.get("gateway"), name))
     return found
@@ -118,10 +146,12 @@ def subnets(net: dict) -> list[dict]:
 def held_addresses(net: dict) -> set:
     """Addresses the containers on the network hold (Docker lists them under ``Containers``)."""
     held = set()
-    for container in (net.get("Containers") or {}).values():
+    name = network_name(net)
+    for key_, container in _typed(net.get("Containers"), dict, "Containers", name).items():
+        container = _typed(container, dict, f"Containers[{_text.quote(key_, 40)}]", name)
         for key in ("IPv4Address", "IPv6Address"):
-            value = (container or {}).get(key)
-            if value:
+            value = container.get(key)
+            if value and isinstance(value, str):
                 try:
                     held.add(ipaddress.ip_interface(value).ip)
                 except ValueError:
@@ -133,7 +163,7 @@ def pick_subnet(found: list[dict], version: int, name: str, family: str) -> dict
     matching = [entry for entry in found if entry["subnet"].version == version]
     if matching:
         return matching[0]
-    listed = ", ".join(str(entry["subnet"]) for entry in found) or "none"
+    listed = _text.names([str(entry["subnet"]) for entry in found]) or "none"
     if version == 4 and found:
         raise PoolError(
             f"network {name!r} has no IPv4 subnet, only IPv6 ({listed}); set ip_family=ipv6 for an IPv6 pool "
@@ -220,26 +250,29 @@ _RANGE = re.compile(r"^\s*([0-9A-Fa-f.:]+)\s*-\s*([0-9A-Fa-f.:]+)\s*$")
 
 def parse_entry(entry: str):
     """A MetalLB pool entry (``a-b`` or a CIDR) -> (first, last) addresses."""
-    text = str(entry).strip()
+    if not isinstance(entry, str):
+        raise PoolError(f"pool entry {_text.quote(entry)} is a {type(entry).__name__}, not a string")
+    text = entry.strip()
+    shown = _text.quote(text)
     match = _RANGE.match(text)
     if match:
         try:
             start, end = ipaddress.ip_address(match[1]), ipaddress.ip_address(match[2])
         except ValueError as exc:
-            raise PoolError(f"pool entry {text!r}: {exc}") from exc
+            raise PoolError(f"pool entry {shown}: {_text.cut(str(exc), 120)}") from None
         if start.version != end.version:
-            raise PoolError(f"pool entry {text!r} mixes IPv4 and IPv6")
+            raise PoolError(f"pool entry {shown} mixes IPv4 and IPv6")
         if int(start) > int(end):
-            raise PoolError(f"pool entry {text!r} ends before it starts")
+            raise PoolError(f"pool entry {shown} ends before it starts")
         return start, end
     if "/" in text:
         try:
             net = ipaddress.ip_network(text, strict=True)
         except ValueError as exc:
-            raise PoolError(f"pool entry {text!r} is not a CIDR ({exc}); write the network address, "
-                            "for example 172.18.255.192/27, or a range a-b") from exc
+            raise PoolError(f"pool entry {shown} is not a CIDR ({_text.cut(str(exc), 120)}); write the network "
+                            "address, for example 172.18.255.192/27, or a range a-b") from None
         return net.network_address, net.broadcast_address
-    raise PoolError(f"pool entry {text!r} is neither a range (a-b) nor a CIDR (a/n); "
+    raise PoolError(f"pool entry {shown} is neither a range (a-b) nor a CIDR (a/n); "
                     "a single address is written a/32 (or a/128)")
 
 
@@ -253,16 +286,16 @@ def explicit_pool(addresses: list[str], found: list[dict], held: set, name: str)
         home = [s for s in found if s["subnet"].version == start.version
                 and start in s["subnet"] and end in s["subnet"]]
         if not home:
-            same = ", ".join(str(s["subnet"]) for s in found if s["subnet"].version == start.version) or "none"
-            raise PoolError(f"pool entry {entry!r} lies outside every IPv{start.version} subnet of network {name!r} "
+            same = _text.names([str(s["subnet"]) for s in found if s["subnet"].version == start.version]) or "none"
+            raise PoolError(f"pool entry {_text.quote(entry)} lies outside every IPv{start.version} subnet of network {name!r} "
                             f"({same}); choose addresses inside it, or inspect the network the cluster's nodes use")
         subnet, gateway = home[0]["subnet"], home[0]["gateway"]
         clashes = dict(reserved_addresses(subnet, gateway))
         clashes.update({a: "held by a container" for a in held if a not in clashes})
         inside = sorted((a for a in clashes if int(start) <= int(a) <= int(end)), key=int)
         if inside:
-            listed = ", ".join(f"{a} ({clashes[a]})" for a in inside)
-            raise PoolError(f"pool entry {entry!r} includes {listed}; choose a range that leaves them out")
+            listed = _text.names([f"{a} ({clashes[a]})" for a in inside])
+            raise PoolError(f"pool entry {_text.quote(entry)} includes {listed}; choose a range that leaves them out")
         row = by_family.setdefault(start.version, {
             "family": "ipv4" if start.version == 4 else "ipv6",
             "subnet": str(subnet),
@@ -329,8 +362,8 @@ _NO_ENGINE = re.compile(r"cannot connect to the (docker|podman)|is the docker da
 
 def inspect_failure(runtime: str, network: str, rc: int, stdout: str, stderr: str) -> str:
     """The message for a failed ``<runtime> network inspect <network>``."""
-    text = (stderr or "").strip() or (stdout or "").strip()
-    first = text.splitlines()[0] if text else f"exit status {rc}"
+    text = _text.strip_control((stderr or "").strip() or (stdout or "").strip())
+    first = _text.first_line(text, default=f"exit status {rc}")
     if _NO_ENGINE.search(text):
         other = "podman" if runtime == "docker" else "docker"
         return (f"the {runtime} engine does not answer ({first}); start it and check that this user may use it, "

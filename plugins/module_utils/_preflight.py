@@ -6,7 +6,11 @@ from __future__ import annotations
 import json
 import re
 
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _text
+
 _VERSION = re.compile(r"(\d+)\.(\d+)(?:\.(\d+))?")
+# What a min_version may be: MAJOR.MINOR[.PATCH], with a "v" or a channel prefix ("edge-").
+_MIN_VERSION = re.compile(r"^(?:[a-z]+-)?v?(\d{1,9})\.(\d{1,9})(?:\.(\d{1,9}))?$")
 
 
 def parse_version(text: str) -> tuple[int, int, int] | None:
@@ -21,6 +25,28 @@ def parse_version(text: str) -> tuple[int, int, int] | None:
     if not match:
         return None
     return int(match[1]), int(match[2]), int(match[3] or 0)
+
+
+def parse_min_version(text) -> tuple[int, int, int] | None:
+    """A ``min_version`` as given by the user; None unless it is exactly a version."""
+    match = _MIN_VERSION.match(text.strip()) if isinstance(text, str) else None
+    return (int(match[1]), int(match[2]), int(match[3] or 0)) if match else None
+
+
+def input_problems(tools: list[dict], ports: list[dict]) -> list[str]:
+    """What is wrong with the module's own options (not the host): versions that are not versions,
+    port numbers outside 1..65535. Each line names the option."""
+    problems = []
+    for index, tool in enumerate(tools):
+        wanted = tool.get("min_version")
+        if wanted not in (None, "") and parse_min_version(wanted) is None:
+            problems.append(f"tools[{index}] ({_text.quote(tool.get('name'), 60)}): min_version {_text.quote(wanted, 60)} "
+                            "is not a version; write MAJOR.MINOR or MAJOR.MINOR.PATCH, for example 0.27.0")
+    for index, spec in enumerate(ports):
+        port = spec.get("port")
+        if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
+            problems.append(f"ports[{index}]: port {_text.quote(port, 40)} is not a TCP port number (1 to 65535)")
+    return problems
 
 
 def version_text(version: tuple[int, int, int] | None) -> str:
@@ -58,9 +84,13 @@ def check_tool(name: str, found_path: str | None, version_output: str | None,
     version = parse_version(version_output or "")
     row["found"] = version_text(version)
     if min_version:
-        wanted = parse_version(min_version)
+        wanted = parse_min_version(min_version)
+        if wanted is None:
+            row["problem"] = f"min_version {_text.quote(min_version, 60)} of {name} is not a version"
+            return row
         if version is None:
-            row["problem"] = f"{name} at {found_path} did not report a version we can read ({version_output!r})"
+            row["problem"] = (f"{name} at {found_path} did not report a version we can read "
+                              f"({_text.quote(version_output or '', 120)})")
             return row
         if version < wanted:
             row["problem"] = f"{name} {version_text(version)} at {found_path} is older than {min_version}"
@@ -81,7 +111,10 @@ def format_report(rows: list[dict], render_hint: str | None) -> str:
     problems = [r for r in rows if not r["ok"]]
     lines = [f"preflight found {len(problems)} problem(s); nothing was created:"]
     for number, row in enumerate(problems, start=1):
-        lines.append(f"  {number}. {row['problem']}. {row['hint']}")
+        if number > 20:
+            lines.append(f"  ... and {len(problems) - 20} more (see problems)")
+            break
+        lines.append(f"  {number}. {_text.clean(row['problem'], 500, False)}. {_text.clean(row['hint'], 500, False)}")
     if render_hint:
         lines.append(render_hint)
     return "\n".join(lines)

@@ -171,18 +171,13 @@ stderr:
   type: str
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _kind
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _kind, _text, _yaml
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, check_seconds, failure
 
-try:
-    import yaml
-
-    HAS_YAML = True
-except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
-    HAS_YAML = False
+# Each kubectl call is bounded by its own --request-timeout; this bounds the process as well.
+KUBECTL_TIMEOUT = 30
 
 
 class Cluster:
@@ -191,81 +186,71 @@ class Cluster:
         params = module.params
         self.name = params["name"]
         self.context = params["context"] or f"kind-{self.name}"
-        self.kubeconfig = params["kubeconfig"]
         runtime = params["runtime"]
         self.environ = {"KIND_EXPERIMENTAL_PROVIDER": runtime} if runtime in ("docker", "podman") else {}
         self.result = dict(changed=False, name=self.name, context=self.context, existed=None,
                            created=False, deleted=False, exported=False)
 
-    def binary(self, name: str, why: str) -> str:
-        path = self.module.get_bin_path(name)
-        if not path:
-            self.fail(f"{name} is not on PATH; it is needed to {why}. Install it "
-                      f"(https://kind.sigs.k8s.io/docs/user/quick-start/ for kind), or render only with mcpmesh_apply=false")
-        return path
+    def cli(self, name: str, why: str) -> Cli:
+        return Cli(self.module, name, environ=self.environ if name == "kind" else None, context=self.context,
+                   missing=f"{name} is not on PATH; it is needed to {why}. Install it "
+                   "(https://kind.sigs.k8s.io/docs/user/quick-start/ for kind), or render only with mcpmesh_apply=false")
 
-    def fail(self, msg: str, **extra) -> None:
-        self.module.fail_json(msg=msg, **self.result, **extra)
+    def fail(self, msg: str, result=None, **extra) -> None:
+        self.module.fail_json(**failure(msg, result, **self.result, **extra))
 
-    def run(self, cmd: list[str], what: str) -> tuple[str, str]:
-        rc, out, err = self.module.run_command(cmd, environ_update=self.environ)
-        if rc != 0:
-            self.fail(f"{what} failed: {_kind.kind_error(err, rc)} (rc {rc}); the command and its full stderr are in "
-                      "cmd and stderr", cmd=cmd, rc=rc, stdout=out, stderr=err)
-        return out, err
+    def run(self, kind: Cli, args: list[str], what: str):
+        res = kind.run(args, check_rc=False)
+        if res.rc != 0:
+            self.fail(f"{what} failed: {_kind.kind_error(res.stderr, res.rc)} (rc {res.rc}); the command and its "
+                      "full stderr are in cmd and stderr", res)
+        return res
 
     def kubeconfig_args(self) -> list[str]:
-        return ["--kubeconfig", self.kubeconfig] if self.kubeconfig else []
+        kubeconfig = self.module.params["kubeconfig"]
+        return ["--kubeconfig", kubeconfig] if kubeconfig else []
 
-    def exists(self, kind: str) -> bool:
-        out, _err = self.run([kind, "get", "clusters"], "Listing the kind clusters")
-        return self.name in _kind.parse_clusters(out)
+    def exists(self, kind: Cli) -> bool:
+        res = self.run(kind, ["get", "clusters"], "Listing the kind clusters")
+        return self.name in _kind.parse_clusters(res.stdout)
 
-    def kubectl(self, kubectl: str, *args: str) -> list[str]:
-        return [kubectl, *args, "--context", self.context, *self.kubeconfig_args()]
+    def context_missing(self, kubectl: Cli) -> bool:
+        res = kubectl.run(["config", "get-contexts", "-o", "name", *self.kubeconfig_args()],
+                          timeout=KUBECTL_TIMEOUT, check_rc=False)
+        return res.rc != 0 or self.context not in [line.strip() for line in res.stdout.splitlines()]
 
-    def context_missing(self, kubectl: str) -> bool:
-        cmd = [kubectl, "config", "get-contexts", "-o", "name", *self.kubeconfig_args()]
-        rc, out, _err = self.module.run_command(cmd)
-        return rc != 0 or self.context not in [line.strip() for line in out.splitlines()]
+    def wait_ready(self, kubectl: Cli, expected: int, timeout: int, sleep: int) -> None:
+        args = ["get", "nodes", "-o", "json", "--request-timeout", "10s", *kubectl.k8s_args()]
 
-    def wait_ready(self, kubectl: str, expected: int, timeout: int, sleep: int) -> None:
-        cmd = self.kubectl(kubectl, "get", "nodes", "-o", "json", "--request-timeout", "10s")
-        deadline = time.monotonic() + timeout
-        last_error = ""
-        rows: list[dict] = []
-        while True:
-            rc, out, err = self.module.run_command(cmd)
-            if rc == 0:
-                try:
-                    rows = _kind.node_readiness(out)
-                    last_error = ""
-                except _kind.KindError as exc:
-                    last_error = str(exc)
-                if not last_error and _kind.all_ready(rows, expected):
-                    self.result["nodes"] = rows
-                    return
-            else:
-                last_error = _kind.kind_error(err, rc)
-            if time.monotonic() + sleep > deadline:
-                break
-            time.sleep(sleep)
-        self.result["nodes"] = rows
-        state = last_error or _kind.not_ready_summary(rows, expected)
+        def attempt() -> dict:
+            res = kubectl.run(args, timeout=KUBECTL_TIMEOUT, check_rc=False)
+            if res.rc != 0:
+                return {"rows": [], "error": _kind.kind_error(res.stderr, res.rc), "res": res}
+            try:
+                return {"rows": _kind.node_readiness(res.stdout), "error": "", "res": res}
+            except _kind.KindError as exc:
+                return {"rows": [], "error": str(exc), "res": res}
+
+        last, _attempts = _deadline.poll(attempt, max(timeout, 0), sleep,
+                                         done=lambda s: not s["error"] and _kind.all_ready(s["rows"], expected))
+        self.result["nodes"] = last["rows"]
+        if not last["error"] and _kind.all_ready(last["rows"], expected):
+            return
+        state = last["error"] or _kind.not_ready_summary(last["rows"], expected)
         self.fail(f"the nodes of kind cluster {self.name!r} were not all Ready within {timeout}s ({state}); look at "
                   f"`kubectl --context {self.context} describe nodes` and `kind export logs --name {self.name}`, "
-                  "or raise wait_timeout", cmd=cmd)
+                  "or raise wait_timeout", last["res"])
 
-    def read_version(self, kubectl: str) -> None:
-        cmd = self.kubectl(kubectl, "version", "-o", "json", "--request-timeout", "10s")
-        rc, out, err = self.module.run_command(cmd)
-        if rc != 0:
-            self.fail(f"reading the server version of {self.context} failed: {_kind.kind_error(err, rc)}",
-                      cmd=cmd, rc=rc, stdout=out, stderr=err)
+    def read_version(self, kubectl: Cli) -> None:
+        res = kubectl.run(["version", "-o", "json", "--request-timeout", "10s", *kubectl.k8s_args()],
+                          timeout=KUBECTL_TIMEOUT, check_rc=False)
+        if res.rc != 0:
+            self.fail(f"reading the server version of {self.context} failed: {_kind.kind_error(res.stderr, res.rc)}",
+                      res)
         try:
-            self.result["server_version"], self.result["kubernetes_version"] = _kind.server_version(out)
+            self.result["server_version"], self.result["kubernetes_version"] = _kind.server_version(res.stdout)
         except _kind.KindError as exc:
-            self.fail(str(exc), cmd=cmd, stdout=out)
+            self.fail(str(exc), res)
 
 
 def load_config(module: AnsibleModule, path: str, name: str) -> tuple[dict | None, str]:
@@ -274,16 +259,17 @@ def load_config(module: AnsibleModule, path: str, name: str) -> tuple[dict | Non
             text = handle.read()
     except OSError as exc:
         module.fail_json(msg=f"cannot read the kind config {path}: {exc.strerror}; render it first")
-    if not HAS_YAML:
-        module.fail_json(msg="PyYAML is needed to read the kind config")
+    except UnicodeDecodeError:
+        module.fail_json(msg=f"the kind config {path} is not UTF-8 text; render it again from the template")
     try:
-        config = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        module.fail_json(msg=f"the kind config {path} is not valid YAML: {exc}", config_problems=[str(exc)])
+        config = _yaml.load(text)
+    except _yaml.YamlRefused as exc:
+        module.fail_json(msg=f"the kind config {path} cannot be read: {exc}. Render it again from the template",
+                         config_problems=[str(exc)])
     problems = _kind.config_problems(config, name)
     if problems:
-        module.fail_json(msg=f"the kind config {path} has {len(problems)} problem(s): " + "; ".join(problems)
-                         + ". Fix the template or the variables that feed it", config_problems=problems)
+        module.fail_json(msg=f"the kind config {path} has {len(problems)} problem(s): " + _text.names(problems, sep="; ")
+                         + ". Fix the template or the variables that feed it", config_problems=problems[:100])
     return config, text
 
 
@@ -298,12 +284,12 @@ def main() -> None:
             wait_timeout=dict(type="int", default=300),
             wait_sleep=dict(type="int", default=5),
             validate_only=dict(type="bool", default=False),
-            kubeconfig=dict(type="path"),
-            context=dict(type="str"),
+            **K8S_ARG_SPEC,
         ),
         supports_check_mode=True,
     )
     params = module.params
+    check_seconds(module, "wait_timeout", "wait_sleep")
     cluster = Cluster(module)
     config, config_text = None, ""
     if params["config"]:
@@ -312,7 +298,7 @@ def main() -> None:
     if params["validate_only"]:
         module.exit_json(**cluster.result)
 
-    kind = cluster.binary("kind", "manage kind clusters")
+    kind = cluster.cli("kind", "manage kind clusters")
     existed = cluster.exists(kind)
     cluster.result["existed"] = existed
     result = cluster.result
@@ -324,11 +310,11 @@ def main() -> None:
             if module._diff:
                 result["diff"] = dict(before=name_line, after="", before_header=cluster.name, after_header="(absent)")
             if not module.check_mode:
-                cluster.run([kind, "delete", "cluster", "--name", cluster.name, *cluster.kubeconfig_args()],
+                cluster.run(kind, ["delete", "cluster", "--name", cluster.name, *cluster.kubeconfig_args()],
                             f"Deleting kind cluster {cluster.name!r}")
         module.exit_json(**result)
 
-    kubectl = cluster.binary("kubectl", "check that the nodes are Ready")
+    kubectl = cluster.cli("kubectl", "check that the nodes are Ready")
     if not existed:
         result.update(changed=True, created=True)
         if module._diff:
@@ -336,16 +322,16 @@ def main() -> None:
                                   after_header=params["config"] or cluster.name)
         if module.check_mode:
             module.exit_json(**result)
-        cmd = [kind, "create", "cluster", "--name", cluster.name, "--wait", f"{max(params['wait_timeout'], 1)}s"]
+        cmd = ["create", "cluster", "--name", cluster.name, "--wait", f"{max(params['wait_timeout'], 1)}s"]
         if params["config"]:
             cmd += ["--config", params["config"]]
         if params["image"]:
             cmd += ["--image", params["image"]]
-        cluster.run(cmd + cluster.kubeconfig_args(), f"Creating kind cluster {cluster.name!r}")
+        cluster.run(kind, cmd + cluster.kubeconfig_args(), f"Creating kind cluster {cluster.name!r}")
     elif cluster.context_missing(kubectl):
         result.update(changed=True, exported=True)
         if not module.check_mode:
-            cluster.run([kind, "export", "kubeconfig", "--name", cluster.name, *cluster.kubeconfig_args()],
+            cluster.run(kind, ["export", "kubeconfig", "--name", cluster.name, *cluster.kubeconfig_args()],
                         f"Exporting the kubeconfig context of kind cluster {cluster.name!r}")
     if module.check_mode and result["exported"]:
         module.exit_json(**result)  # the context is not there to read the nodes with

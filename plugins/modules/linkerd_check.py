@@ -146,60 +146,54 @@ stderr:
   type: str
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _linkerd
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _linkerd, _text
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, check_seconds, failure
+
+# What a run of the CLI may take beyond the --wait it is given before it is stopped.
+GRACE = 60
+INSTALL_HINT = ("Install the CLI that matches the installed release (https://run.linkerd.io/install-edge or "
+                "https://enterprise.buoyant.io/install)")
 
 
-def global_args(params: dict) -> list[str]:
-    args = []
-    if params["kubeconfig"]:
-        args += ["--kubeconfig", params["kubeconfig"]]
-    if params["context"]:
-        args += ["--context", params["context"]]
-    args += ["--linkerd-namespace", params["linkerd_namespace"]]
-    return args
-
-
-def commands(linkerd: str, params: dict, remaining: int) -> list[list[str]]:
+def commands(cli: Cli, params: dict, remaining: int) -> list[list[str]]:
+    head = [*cli.k8s_args("linkerd"), "--linkerd-namespace", params["linkerd_namespace"]]
     tail = ["-o", "json", "--wait", f"{max(remaining, 0)}s"] + (["--proxy"] if params["proxy"] else [])
     cmds = []
     if params["core"]:
-        cmds.append([linkerd, *global_args(params), "check", *tail] + (["--pre"] if params["pre"] else []))
+        cmds.append([*head, "check", *tail] + (["--pre"] if params["pre"] else []))
     if params["viz"]:
-        cmds.append([linkerd, *global_args(params), "viz", "check", *tail])
+        cmds.append([*head, "viz", "check", *tail])
     return cmds
 
 
-def run_once(module: AnsibleModule, cmds: list[list[str]]) -> dict:
+def run_once(module: AnsibleModule, cli: Cli, deadline: _deadline.Deadline) -> dict:
     """Run every command; merge their checks. A command whose output is not check JSON is a hard failure."""
     merged = {"checks": [], "errors": [], "warnings": [], "success": True, "last": None}
-    for cmd in cmds:
-        rc, out, err = module.run_command(cmd)
-        run = {"cmd": cmd, "rc": rc, "stdout": out, "stderr": err}
-        merged["last"] = run
+    for args in commands(cli, module.params, int(deadline.remaining())):
+        res = cli.run(args, timeout=deadline.remaining() + GRACE, check_rc=False)
+        merged["last"] = res
         try:
-            parsed = _linkerd.parse_check(out)
+            parsed = _linkerd.parse_check(res.stdout)
         except _linkerd.ParseError as exc:
-            if rc == 0:
-                module.fail_json(
-                    msg=f"`{' '.join(cmd[:1] + cmd[-6:])}` exited 0 but its output is not linkerd check JSON ({exc}). "
-                    "Check that linkerd_path points at the linkerd CLI.", changed=False, **run)
+            if res.rc == 0:
+                cli.fail(f"`{' '.join([cli.name] + res.cmd[-6:])}` exited 0 but its output is not linkerd check JSON "
+                         f"({exc}). Check that linkerd_path points at the linkerd CLI.", res, changed=False)
             # rc != 0 without check JSON: the CLI could not run its checks (no cluster yet, ...): retry.
             merged["success"] = False
-            label = "linkerd viz check" if "viz" in cmd else "linkerd check"
+            label = "linkerd viz check" if "viz" in args else "linkerd check"
+            error = _text.clean((res.stderr or res.stdout).strip(), 500, keep_newlines=False) or f"rc {res.rc}"
             merged["errors"].append({"category": "cli", "description": f"{label} ran",
-                                     "result": "error", "error": (err or out).strip()[:2000] or f"rc {rc}", "hint": ""})
-            merged["failed_run"] = run
+                                     "result": "error", "error": error, "hint": ""})
+            merged["failed_run"] = res
             continue
         merged["checks"] += parsed["checks"]
         merged["errors"] += parsed["errors"]
         merged["warnings"] += parsed["warnings"]
-        if not parsed["success"] or rc != 0:
+        if not parsed["success"] or res.rc != 0:
             merged["success"] = False
-            merged.setdefault("failed_run", run)
+            merged.setdefault("failed_run", res)
     return merged
 
 
@@ -207,8 +201,7 @@ def main() -> None:
     module = AnsibleModule(
         argument_spec=dict(
             linkerd_path=dict(type="path"),
-            kubeconfig=dict(type="path"),
-            context=dict(type="str"),
+            **K8S_ARG_SPEC,
             linkerd_namespace=dict(type="str", default="linkerd"),
             core=dict(type="bool", default=True),
             viz=dict(type="bool", default=False),
@@ -221,24 +214,18 @@ def main() -> None:
         supports_check_mode=True,
     )
     params = module.params
+    check_seconds(module, "wait_timeout", "poll_interval")
     if not params["core"] and not params["viz"]:
         module.fail_json(msg="Nothing to check: set core or viz (or both) to true.")
-    linkerd = params["linkerd_path"] or module.get_bin_path("linkerd")
-    if not linkerd:
-        module.fail_json(msg="The linkerd CLI is not on PATH. Install the CLI that matches the installed release "
-                             "(https://run.linkerd.io/install-edge or https://enterprise.buoyant.io/install), "
-                             "or set linkerd_path.")
+    cli = Cli(module, "linkerd", "linkerd_path", hint=INSTALL_HINT)
 
-    deadline = time.monotonic() + max(params["wait_timeout"], 0)
-    attempts = 0
-    while True:
-        attempts += 1
-        merged = run_once(module, commands(linkerd, params, int(deadline - time.monotonic())))
-        ok = merged["success"] and not (params["fail_on_warnings"] and merged["warnings"])
-        if ok or time.monotonic() + params["poll_interval"] > deadline:
-            break
-        time.sleep(max(params["poll_interval"], 1))
+    def passed(merged: dict) -> bool:
+        return merged["success"] and not (params["fail_on_warnings"] and merged["warnings"])
 
+    deadline = _deadline.Deadline(max(params["wait_timeout"], 0))
+    merged, attempts = _deadline.poll(lambda: run_once(module, cli, deadline), deadline,
+                                      max(params["poll_interval"], 1), done=passed)
+    ok = passed(merged)
     result = dict(
         changed=False,
         success=ok,
@@ -250,15 +237,15 @@ def main() -> None:
     )
     if ok:
         last = merged["last"]
-        module.exit_json(cmd=last["cmd"], rc=last["rc"], **result)
-    failed = merged.get("failed_run") or merged["last"]
+        module.exit_json(cmd=last.cmd, rc=last.rc, **result)
     bad = merged["errors"] or (merged["warnings"] if params["fail_on_warnings"] else [])
-    lines = "; ".join(_linkerd.check_line(row) for row in bad) or "the CLI exited non-zero without naming a check"
-    module.fail_json(
-        msg=f"linkerd checks still fail after {attempts} attempt(s) within {params['wait_timeout']} s: {lines}. "
+    lines = _text.names([_linkerd.check_line(row) for row in bad], limit=10, sep="; ") \
+        or "the CLI exited non-zero without naming a check"
+    module.fail_json(**failure(
+        f"linkerd checks still fail after {attempts} attempt(s) within {params['wait_timeout']} s: {lines}. "
         "Fix what the checks name (the hints link to Linkerd's documentation); "
         "`linkerd check` and `linkerd viz check` without -o json print the same as a table.",
-        **result, **failed)
+        merged.get("failed_run") or merged["last"], **result))
 
 
 if __name__ == "__main__":

@@ -19,8 +19,11 @@ description:
   - The traffic figures (O(traffic=true)). Runs C(linkerd viz stat <resource> -n <namespace> -o json) and checks
     each row that saw requests against O(min_success_rate) (a 0..1 ratio, as the CLI prints it), O(max_p50_ms) and
     O(max_p99_ms). The CLI prints null figures when the window saw no request; with O(require_traffic=true) that is
-    a failure. While a figure fails, the command is run again until O(wait_timeout) seconds have passed (viz's
-    Prometheus scrapes every few seconds).
+    a failure; so is a figure that is NaN, infinite or negative. With O(from_resource), only the requests that
+    resource sent count. While a figure fails, the command is run again until O(wait_timeout) seconds have passed
+    (viz's Prometheus scrapes every few seconds).
+  - Pods and Deployments whose fields have a type the API server never returns are refused with a message
+    naming the field.
   - The module only reads; it changes nothing.
 author:
   - mcpmesh maintainers (@mcpmesh)
@@ -63,6 +66,16 @@ options:
     description: The resource type C(linkerd viz stat) reports on (V(deployment), V(pod), V(namespace), V(deploy/NAME), ...).
     type: str
     default: deployment
+  from_resource:
+    description:
+      - Count only the requests sent by this resource (C(--from), for example V(deploy/hostgroup-default)), so the
+        kubelet's probes and other clients do not count in the figures.
+    type: str
+    version_added: 0.2.0
+  from_namespace:
+    description: The namespace of O(from_resource) (C(--from-namespace)); by default O(namespace).
+    type: str
+    version_added: 0.2.0
   time_window:
     description: The window of the figures (C(-t)); the CLI's minimum is 15s.
     type: str
@@ -165,43 +178,58 @@ cmd:
   elements: str
 """
 
-import time
+import math
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _linkerd
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _linkerd, _text
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, check_seconds
+
+STAT_TIMEOUT = 60  # one `linkerd viz stat` run
 
 
-def stat_command(linkerd: str, params: dict) -> list[str]:
-    cmd = [linkerd]
-    if params["kubeconfig"]:
-        cmd += ["--kubeconfig", params["kubeconfig"]]
-    if params["context"]:
-        cmd += ["--context", params["context"]]
-    return cmd + ["viz", "stat", params["resource"], "-n", params["namespace"], "-t", params["time_window"], "-o", "json"]
+def stat_args(cli: Cli, params: dict) -> list[str]:
+    args = [*cli.k8s_args("linkerd"), "viz", "stat", params["resource"], "-n", params["namespace"],
+            "-t", params["time_window"]]
+    if params["from_resource"]:
+        args += ["--from", params["from_resource"]]
+        if params["from_namespace"]:
+            args += ["--from-namespace", params["from_namespace"]]
+    return args + ["-o", "json"]
 
 
-def read_traffic(module: AnsibleModule, linkerd: str, params: dict) -> dict:
+def read_traffic(module: AnsibleModule, cli: Cli, params: dict) -> dict:
     """Read the figures until they pass or the deadline comes. Returns rows, problems, the last run."""
-    cmd = stat_command(linkerd, params)
-    deadline = time.monotonic() + max(params["wait_timeout"], 0)
-    while True:
-        rc, out, err = module.run_command(cmd)
-        run = {"cmd": cmd, "rc": rc, "stdout": out, "stderr": err}
-        rows, problems = [], []
-        if rc != 0:
-            problems = [f"`linkerd viz stat` failed (rc {rc}): {(err or out).strip()[:500]}"]
-        else:
-            try:
-                rows = _linkerd.parse_stat(out)
-            except _linkerd.ParseError as exc:
-                module.fail_json(msg=f"`linkerd viz stat -o json` printed something that is not its JSON rows ({exc}). "
-                                     "Check that linkerd_path is the linkerd CLI.", changed=False, **run)
-            problems = _linkerd.stat_problems(rows, params["min_success_rate"], params["max_p50_ms"],
-                                              params["max_p99_ms"], params["require_traffic"])
-        if not problems or time.monotonic() + params["poll_interval"] > deadline:
-            return {"rows": rows, "problems": problems, "run": run}
-        time.sleep(max(params["poll_interval"], 1))
+    args = stat_args(cli, params)
+
+    def attempt() -> dict:
+        res = cli.run(args, timeout=STAT_TIMEOUT, check_rc=False)
+        if res.rc != 0:
+            return {"rows": [], "run": res,
+                    "problems": [f"`linkerd viz stat` failed (rc {res.rc}): "
+                                 f"{_text.clean((res.stderr or res.stdout).strip(), 500, keep_newlines=False)}"]}
+        try:
+            rows = _linkerd.parse_stat(res.stdout)
+        except _linkerd.ParseError as exc:
+            cli.fail(f"`linkerd viz stat -o json` printed something that is not its JSON rows ({exc}). "
+                     "Check that linkerd_path is the linkerd CLI.", res, changed=False)
+        return {"rows": rows, "run": res,
+                "problems": _linkerd.stat_problems(rows, params["min_success_rate"], params["max_p50_ms"],
+                                                   params["max_p99_ms"], params["require_traffic"])}
+
+    last, _attempts = _deadline.poll(attempt, max(params["wait_timeout"], 0), max(params["poll_interval"], 1),
+                                     done=lambda r: not r["problems"])
+    return last
+
+
+def check_numbers(module: AnsibleModule, params: dict) -> None:
+    for name in ("min_meshed_ratio", "min_success_rate"):
+        if params[name] is not None and not 0.0 <= params[name] <= 1.0:
+            module.fail_json(msg=f"{name} is a ratio between 0 and 1 (0.99 for 99 %), not {params[name]}.")
+    for name in ("max_p50_ms", "max_p99_ms"):
+        if params[name] is not None and not (math.isfinite(params[name]) and params[name] >= 0):
+            module.fail_json(msg=f"{name} is a number of milliseconds, 0 or more, not {params[name]}.")
+    check_seconds(module, "wait_timeout", "poll_interval")
 
 
 def main() -> None:
@@ -215,6 +243,8 @@ def main() -> None:
             namespace_annotations=dict(type="dict", default={}),
             traffic=dict(type="bool", default=False),
             resource=dict(type="str", default="deployment"),
+            from_resource=dict(type="str"),
+            from_namespace=dict(type="str"),
             time_window=dict(type="str", default="1m"),
             min_success_rate=dict(type="float"),
             max_p50_ms=dict(type="float"),
@@ -223,17 +253,19 @@ def main() -> None:
             wait_timeout=dict(type="int", default=60),
             poll_interval=dict(type="int", default=5),
             linkerd_path=dict(type="path"),
-            kubeconfig=dict(type="path"),
-            context=dict(type="str"),
+            **K8S_ARG_SPEC,
             fail_on_problems=dict(type="bool", default=True),
         ),
+        required_by=dict(from_namespace="from_resource"),
         supports_check_mode=True,
     )
     params = module.params
     ns = params["namespace"]
-    for name in ("min_meshed_ratio", "min_success_rate"):
-        if params[name] is not None and not 0.0 <= params[name] <= 1.0:
-            module.fail_json(msg=f"{name} is a ratio between 0 and 1 (0.99 for 99 %), not {params[name]}.")
+    check_numbers(module, params)
+    wrong = _linkerd.pod_problems(params["pods"]) + _linkerd.pod_problems(params["deployments"])
+    if wrong:
+        module.fail_json(msg="pods and deployments must be the objects kubernetes.core.k8s_info returns (its "
+                             f"resources list); these are not: {_text.names(wrong, sep='; ')}.")
 
     result: dict = {"changed": False, "problems": []}
     if params["pods"] is not None:
@@ -246,26 +278,25 @@ def main() -> None:
             result["problems"].append(
                 f"{share['meshed']}/{share['running']} running pods in namespace {ns} carry a linkerd-proxy "
                 f"({share['ratio']:.0%}, expected at least {params['min_meshed_ratio']:.0%}); without one: "
-                f"{', '.join(share['unmeshed'])}. Annotate the namespace (linkerd.io/inject: enabled) and restart "
+                f"{_text.names(share['unmeshed'])}. Annotate the namespace (linkerd.io/inject: enabled) and restart "
                 "them (the linkerd role's restart_unmeshed), and check the injector with `linkerd check`.")
     result["unmeshed_deployments"] = _linkerd.unmeshed_deployments(
         params["namespace_annotations"], params["deployments"], params["pods"] or [])
 
     if params["traffic"]:
-        linkerd = params["linkerd_path"] or module.get_bin_path("linkerd")
-        if not linkerd:
-            module.fail_json(msg="The linkerd CLI is not on PATH (needed for `linkerd viz stat`). Install it, or set "
-                                 "linkerd_path.", **result)
-        traffic = read_traffic(module, linkerd, params)
+        cli = Cli(module, "linkerd", "linkerd_path", missing="The linkerd CLI is not on PATH (needed for `linkerd viz "
+                  "stat`). Install it, or set linkerd_path.")
+        traffic = read_traffic(module, cli, params)
+        run = traffic["run"]
         result["stats"] = traffic["rows"]
-        result["cmd"] = traffic["run"]["cmd"]
+        result["cmd"] = run.cmd
         result["problems"] += [f"traffic in {ns}: {p}" for p in traffic["problems"]]
         if traffic["problems"]:
-            result.update(rc=traffic["run"]["rc"], stdout=traffic["run"]["stdout"], stderr=traffic["run"]["stderr"])
+            result.update(rc=run.rc, stdout=_text.clean(run.stdout), stderr=_text.clean(run.stderr))
 
     result["success"] = not result["problems"]
     if result["problems"] and params["fail_on_problems"]:
-        module.fail_json(msg="; ".join(result["problems"]), **result)
+        module.fail_json(msg=_text.clean(_text.names(result["problems"], sep="; "), 4000), **result)
     module.exit_json(**result)
 
 

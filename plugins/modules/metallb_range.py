@@ -170,21 +170,24 @@ stderr:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _metallb
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, failure
+
+INSPECT_TIMEOUT = 60
 
 
-def find_engine(module: AnsibleModule, runtime: str) -> tuple[str, str]:
+def find_engine(module: AnsibleModule, runtime: str) -> Cli:
     candidates = ["docker", "podman"] if runtime == "auto" else [runtime]
     for name in candidates:
-        path = module.get_bin_path(name)
-        if path:
-            return name, path
+        cli = Cli(module, name, required=False)
+        if cli.found:
+            return cli
     wanted = " or ".join(candidates)
     module.fail_json(
         msg=f"{wanted} is not on PATH, so the network {module.params['network']!r} cannot be inspected; install the "
         "engine kind runs on, choose the other one with 'runtime', or pass the inspect output in network_info",
         source=runtime,
     )
-    return "", ""  # not reached
+    return None  # not reached
 
 
 def main() -> None:
@@ -207,20 +210,20 @@ def main() -> None:
     if info is not None and info != "":
         source = "network_info"
     else:
-        source, path = find_engine(module, params["runtime"])
-        cmd = [path, "network", "inspect", network]
-        rc, out, err = module.run_command(cmd)
-        extra["cmd"] = cmd
-        if rc != 0:
-            module.fail_json(msg=_metallb.inspect_failure(source, network, rc, out, err),
-                             source=source, rc=rc, stdout=out, stderr=err, **extra)
-        info = out
+        engine = find_engine(module, params["runtime"])
+        source = engine.name
+        res = engine.run(["network", "inspect", network], timeout=INSPECT_TIMEOUT, check_rc=False)
+        extra["cmd"] = res.cmd
+        if res.rc != 0:
+            module.fail_json(**failure(_metallb.inspect_failure(source, network, res.rc, res.stdout, res.stderr),
+                                       res, source=source))
+        info = res.stdout
     try:
         result = _metallb.choose_pool(info, network=network, ip_family=params["ip_family"],
                                       first_host=params["first_host"], last_host=params["last_host"],
                                       addresses=params["addresses"])
     except _metallb.PoolError as exc:
-        module.fail_json(msg=str(exc), source=source, **extra)
+        module.fail_json(**failure(str(exc), source=source, **extra))
     module.exit_json(changed=False, source=source, **result, **extra)
 
 

@@ -183,7 +183,11 @@ import socket
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _preflight
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _preflight, _text
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli
+
+# A version command or `docker info` that takes longer than this is reported, not waited for.
+COMMAND_TIMEOUT = 30
 
 VERSION_ARGS = {
     "kind": ["version"],
@@ -201,42 +205,43 @@ ENGINE_HINTS = {
 
 def check_engine(module: AnsibleModule, runtime: str) -> dict:
     row = {"name": runtime, "kind": "engine", "ok": False, "hint": ENGINE_HINTS[runtime]}
-    path = module.get_bin_path(runtime)
-    if not path:
+    engine = Cli(module, runtime, required=False)
+    if not engine.found:
         row["problem"] = f"{runtime} is not on PATH"
         return row
     fmt = "{{.ServerVersion}}" if runtime == "docker" else "{{.Version.Version}}"
-    rc, out, err = module.run_command([path, "info", "--format", fmt])
-    if rc != 0:
-        first = (err or out).strip().splitlines()
-        row["problem"] = f"{runtime} is installed but its engine does not answer ({first[0] if first else f'rc {rc}'})"
+    res = engine.run(["info", "--format", fmt], timeout=COMMAND_TIMEOUT, check_rc=False)
+    if res.rc != 0 or res.timed_out:
+        first = (f"no answer within {COMMAND_TIMEOUT} s" if res.timed_out
+                 else _text.first_line(res.stderr or res.stdout, default=f"rc {res.rc}"))
+        row["problem"] = f"{runtime} is installed but its engine does not answer ({first})"
         other = "podman" if runtime == "docker" else "docker"
         row["hint"] = (f"Start the {runtime} engine and check that this user may use it, "
                        f"or run with mcpmesh_container_runtime={other}.")
         return row
-    row.update(ok=True, found=out.strip())
+    row.update(ok=True, found=_text.clean(res.stdout.strip(), 100, keep_newlines=False))
     return row
 
 
 def check_tool(module: AnsibleModule, spec: dict) -> dict:
     name = spec["name"]
-    path = module.get_bin_path(name)
+    tool = Cli(module, name, required=False)
     output = None
-    if path:
-        rc, out, err = module.run_command([path, *VERSION_ARGS.get(name, ["--version"])])
-        output = _preflight.tool_version_output(name, out if rc == 0 and out.strip() else err)
-    return _preflight.check_tool(name, path, output, spec.get("min_version"), spec.get("hint") or "")
+    if tool.found:
+        res = tool.run(VERSION_ARGS.get(name, ["--version"]), timeout=COMMAND_TIMEOUT, check_rc=False)
+        output = _preflight.tool_version_output(name, res.stdout if res.rc == 0 and res.stdout.strip() else res.stderr)
+    return _preflight.check_tool(name, tool.path, output, spec.get("min_version"), spec.get("hint") or "")
 
 
 def cluster_exists(module: AnsibleModule, name: str | None, runtime: str) -> bool | None:
-    kind = module.get_bin_path("kind")
-    if not name or not kind:
-        return None
     environ = {"KIND_EXPERIMENTAL_PROVIDER": runtime} if runtime in ("docker", "podman") else None
-    rc, out, _err = module.run_command([kind, "get", "clusters"], environ_update=environ)
-    if rc != 0:
+    kind = Cli(module, "kind", required=False, environ=environ)
+    if not name or not kind.found:
         return None
-    return name in [line.strip() for line in out.splitlines()]
+    res = kind.run(["get", "clusters"], timeout=COMMAND_TIMEOUT, check_rc=False)
+    if res.rc != 0:
+        return None
+    return name in [line.strip() for line in res.stdout.splitlines()]
 
 
 def check_port(spec: dict) -> dict:
@@ -307,6 +312,10 @@ def main() -> None:
         supports_check_mode=True,
     )
     params = module.params
+    wrong = _preflight.input_problems(params["tools"], params["ports"])
+    if wrong:
+        module.fail_json(msg=f"preflight was given {len(wrong)} option value(s) it cannot check with: "
+                         + _text.names(wrong, sep="; ") + ". Fix the variables that feed them.")
     runtime = params["container_runtime"]
     rows = [check_python(name) for name in params["python_modules"]]
     if runtime != "none":

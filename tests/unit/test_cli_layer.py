@@ -1,0 +1,288 @@
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The CLI layer (module_utils/_cli.py), the poller (_deadline.py) and the text bounding (_text.py).
+
+The Cli class is driven with a small stand-in for AnsibleModule that runs real processes, so the
+time limit, the decoding of binary output and the bounded failure are the real ones.
+"""
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _cli, _deadline, _text
+
+
+class Failed(Exception):
+    def __init__(self, kwargs):
+        super().__init__(kwargs.get("msg"))
+        self.kwargs = kwargs
+
+
+class FakeModule:
+    """What Cli uses of AnsibleModule: params, get_bin_path, run_command, fail_json."""
+
+    def __init__(self, params=None, path=None):
+        self.params = params or {}
+        self.path = path
+        self.calls = []
+
+    def get_bin_path(self, name):
+        return self.path
+
+    def run_command(self, cmd, data=None, environ_update=None, errors="strict", before_communicate_callback=None):
+        self.calls.append(cmd)
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        if before_communicate_callback:
+            before_communicate_callback(proc)
+        out, err = proc.communicate(data.encode() if data else None)
+        return proc.returncode, out.decode("utf-8", errors), err.decode("utf-8", errors)
+
+    def fail_json(self, **kwargs):
+        raise Failed(kwargs)
+
+
+PY = sys.executable
+
+
+def python_cli(params=None):
+    return _cli.Cli(FakeModule(params, path=PY), "python")
+
+
+# ---------------------------------------------------------------- _text
+
+
+def test_strip_control_removes_ansi_and_controls_but_keeps_lines():
+    text = "\x1b[31merror\x1b[0m: \x1b]8;;http://x\x07link\x1b]8;;\x07 bad\x00\x07\u202e\r\nnext\tline"
+    assert _text.strip_control(text) == "error: link bad\nnext\tline"
+    assert _text.strip_control(text, keep_newlines=False) == "error: link bad next\tline"
+
+
+def test_clean_cuts_and_says_how_much():
+    assert _text.clean("x" * 2500) == "x" * 2000 + "... [500 more characters cut]"
+    assert _text.clean(b"\xff\xfeok") == "\ufffd\ufffdok"
+
+
+def test_names_counts_long_lists():
+    assert _text.names([f"n{i}" for i in range(25)], limit=3) == "n0, n1, n2, and 22 more"
+    assert _text.names(["a", "b"]) == "a, b"
+
+
+def test_quote_never_raises():
+    deep = []
+    for _ in range(5000):
+        deep = [deep]
+    assert _text.quote(deep).startswith("<list>") or len(_text.quote(deep)) <= 120
+    loop = {}
+    loop["self"] = loop
+    assert _text.quote(loop) == "<dict>"
+    assert _text.quote("a\x1b[2Jb" * 100, 20).startswith("'ab")
+
+
+@given(st.text())
+def test_clean_output_has_no_control_characters(text):
+    cleaned = _text.clean(text, 100)
+    assert not any(ord(ch) < 32 and ch not in "\t\n" for ch in cleaned)
+    assert "\x1b" not in cleaned and "\x7f" not in cleaned
+    assert len(cleaned) <= 100 + len("... [ more characters cut]") + 20
+
+
+# ---------------------------------------------------------------- _deadline
+
+
+class FakeTime:
+    def __init__(self):
+        self.now = 100.0
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.mark.parametrize("bad", [math.nan, math.inf, -1, -0.5, "10", None, True, 1e300])
+def test_deadline_refuses_timeouts_that_never_come(bad):
+    with pytest.raises(ValueError):
+        _deadline.Deadline(bad)
+
+
+def test_deadline_remaining_and_cap():
+    t = FakeTime()
+    deadline = _deadline.Deadline(10, clock=t.clock)
+    assert deadline.remaining() == 10 and not deadline.expired()
+    t.now += 7
+    assert deadline.cap(5) == 3 and deadline.cap(1) == 1 and deadline.cap() == 3
+    t.now += 10
+    assert deadline.remaining() == 0 and deadline.cap(5) == 0 and deadline.expired()
+    with pytest.raises(ValueError):
+        deadline.cap(math.nan)
+
+
+def test_poll_stops_at_the_first_good_result():
+    t = FakeTime()
+    answers = iter([None, 0, "ready", "never asked"])
+    result, attempts = _deadline.poll(lambda: next(answers), 60, 5, clock=t.clock, sleep=t.sleep)
+    assert (result, attempts) == ("ready", 3)
+    assert t.sleeps == [5, 5]
+
+
+def test_poll_never_sleeps_past_the_deadline_and_tries_once_more_at_it():
+    t = FakeTime()
+    result, attempts = _deadline.poll(lambda: False, 12, 5, clock=t.clock, sleep=t.sleep)
+    assert result is False and attempts == 4
+    assert t.sleeps == [5, 5, 2]
+    assert t.now == 112
+
+
+def test_poll_with_zero_timeout_tries_once():
+    t = FakeTime()
+    assert _deadline.poll(lambda: 0, 0, 5, clock=t.clock, sleep=t.sleep) == (0, 1)
+    assert t.sleeps == []
+
+
+def test_poll_done_judges_the_result():
+    t = FakeTime()
+    values = iter(range(10))
+    result, attempts = _deadline.poll(lambda: next(values), 100, 1, done=lambda v: v >= 3, clock=t.clock, sleep=t.sleep)
+    assert (result, attempts) == (3, 4)
+
+
+def test_poll_retries_on_the_given_errors_then_raises_the_last():
+    t = FakeTime()
+    calls = []
+
+    def attempt():
+        calls.append(1)
+        raise LookupError(f"attempt {len(calls)}")
+
+    with pytest.raises(LookupError, match="attempt 3") as info:
+        _deadline.poll(attempt, 2, 1, retry_on=(LookupError,), clock=t.clock, sleep=t.sleep)
+    assert info.value.attempts == 3
+
+
+def test_poll_lets_other_errors_through_at_once():
+    t = FakeTime()
+    with pytest.raises(KeyError):
+        _deadline.poll(lambda: {}["x"], 60, 1, retry_on=(OSError,),
+                       clock=t.clock, sleep=t.sleep)
+    assert t.sleeps == []
+
+
+def test_poll_backs_off_up_to_a_ceiling():
+    t = FakeTime()
+    _deadline.poll(lambda: None, 20, 0.5, backoff=2, max_interval_s=2, clock=t.clock, sleep=t.sleep)
+    assert t.sleeps[:5] == [0.5, 1, 2, 2, 2]
+
+
+def test_poll_accepts_a_deadline_the_caller_holds():
+    t = FakeTime()
+    deadline = _deadline.Deadline(3, clock=t.clock)
+    seen = []
+    _deadline.poll(lambda: seen.append(deadline.cap(10)), deadline, 1, clock=t.clock, sleep=t.sleep)
+    assert seen == [3, 2, 1, 0]
+
+
+@pytest.mark.parametrize("interval", [math.nan, -1, math.inf])
+def test_poll_refuses_bad_intervals(interval):
+    with pytest.raises(ValueError):
+        _deadline.poll(lambda: True, 1, interval)
+
+
+@settings(max_examples=200)
+@given(timeout=st.floats(0, 1000), interval=st.floats(0.01, 100), succeed_at=st.integers(1, 50))
+def test_poll_never_runs_past_its_deadline(timeout, interval, succeed_at):
+    t = FakeTime()
+    count = [0]
+
+    def attempt():
+        count[0] += 1
+        return count[0] >= succeed_at
+
+    _result, attempts = _deadline.poll(attempt, timeout, interval, clock=t.clock, sleep=t.sleep)
+    assert t.now - 100.0 <= timeout + 1e-9
+    assert attempts == count[0]
+
+
+# ---------------------------------------------------------------- _cli
+
+
+def test_missing_binary_fails_naming_it_and_the_option():
+    with pytest.raises(Failed) as info:
+        _cli.Cli(FakeModule({"linkerd_path": None}), "linkerd", "linkerd_path", why="run the checks")
+    assert info.value.kwargs["msg"] == ("The linkerd CLI is not on PATH (needed to run the checks). "
+                                        "Install the linkerd CLI, or set linkerd_path.")
+
+
+def test_a_path_option_that_is_not_executable_fails(tmp_path):
+    with pytest.raises(Failed, match="linkerd_path is '.*nope', which is not an executable file"):
+        _cli.Cli(FakeModule({"linkerd_path": str(tmp_path / "nope")}), "linkerd", "linkerd_path")
+
+
+def test_not_required_leaves_path_none():
+    cli = _cli.Cli(FakeModule(), "podman", required=False)
+    assert not cli.found and cli.path is None
+
+
+def test_k8s_args_per_flag_style():
+    cli = _cli.Cli(FakeModule({"kubeconfig": "/k", "context": "kind-x"}, path="/bin/true"), "helm")
+    assert cli.k8s_args() == ["--kubeconfig", "/k", "--context", "kind-x"]
+    assert cli.k8s_args("helm") == ["--kubeconfig", "/k", "--kube-context", "kind-x"]
+    assert cli.k8s_args("linkerd", context="other") == ["--kubeconfig", "/k", "--context", "other"]
+    assert _cli.Cli(FakeModule({}, path="/bin/true"), "kubectl").k8s_args() == []
+    with pytest.raises(ValueError):
+        cli.k8s_args("oc")
+
+
+def test_run_returns_the_result_and_json():
+    cli = python_cli()
+    res = cli.run(["-c", "import sys; print('out'); print('err', file=sys.stderr)"])
+    assert (res.rc, res.stdout, res.stderr, res.timed_out) == (0, "out\n", "err\n", False)
+    assert res.cmd == [PY, "-c", "import sys; print('out'); print('err', file=sys.stderr)"]
+    assert cli.run_json(["-c", "print('{\"a\": [1]}')"]) == {"a": [1]}
+
+
+def test_failure_output_is_bounded_and_stripped():
+    cli = python_cli()
+    script = "import sys; sys.stdout.write('\\x1b[31m' + 'o' * 5000); sys.stderr.write('junk\\n\\x1b[1mboom\\x00\\n'); sys.exit(3)"
+    with pytest.raises(Failed) as info:
+        cli.run(["-c", script], what="Reading the thing")
+    kwargs = info.value.kwargs
+    assert kwargs["msg"] == "Reading the thing failed (rc 3): boom"
+    assert kwargs["rc"] == 3 and kwargs["cmd"][0] == PY
+    assert kwargs["stdout"].startswith("ooo") and kwargs["stdout"].endswith("[3000 more characters cut]")
+    assert kwargs["stderr"] == "junk\nboom\n"
+
+
+def test_binary_output_is_read_with_replacement_characters():
+    cli = python_cli()
+    res = cli.run(["-c", "import sys; sys.stdout.buffer.write(bytes(range(256)))"])
+    assert "\ufffd" in res.stdout
+    with pytest.raises(Failed) as info:
+        cli.run_json(["-c", "import sys; sys.stdout.buffer.write(b'\\x00\\xff{')"], what="linkerd check")
+    assert "printed something that is not JSON" in info.value.kwargs["msg"]
+    assert "\x00" not in info.value.kwargs["stdout"]
+
+
+def test_deeply_nested_json_fails_cleanly():
+    with pytest.raises(Failed, match="nested too deeply"):
+        python_cli().run_json(["-c", "print('[' * 100000 + ']' * 100000)"])
+
+
+def test_timeout_stops_the_command():
+    cli = python_cli()
+    res = cli.run(["-c", "import time; time.sleep(30)"], timeout=0.3, check_rc=False)
+    assert res.timed_out and res.rc != 0
+    with pytest.raises(Failed, match="did not finish within 0.3 s"):
+        cli.run(["-c", "import time; time.sleep(30)"], timeout=0.3)
+
+
+def test_check_rc_false_returns_the_failure():
+    res = python_cli().run(["-c", "raise SystemExit(4)"], check_rc=False)
+    assert res.rc == 4
