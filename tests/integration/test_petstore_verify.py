@@ -31,6 +31,7 @@ import pytest
 import yaml
 
 from conftest import ROOT, free_port, run_playbook
+from fake_kube_api import FakeApiServer, deployment, pod
 from mcp_peers import HOST_HEADER, PEERS, LocalHTTPServer, ServerProcess
 
 pytestmark = [pytest.mark.slow, pytest.mark.peers]
@@ -221,75 +222,6 @@ class McpServer(ServerProcess):
 # (tests/fixtures/petstore/bin, outputs written from the upstream source, see SOURCE.md there).
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "petstore"
-API_RESOURCES = {
-    "/api/v1": [("pods", "Pod", True), ("namespaces", "Namespace", False), ("services", "Service", True)],
-    "/apis/apps/v1": [("deployments", "Deployment", True)],
-}
-
-
-def pod(name: str, namespace: str, meshed: bool = True) -> dict:
-    containers = [{"name": "app"}] + ([{"name": "linkerd-proxy"}] if meshed else [])
-    return {"metadata": {"name": name, "namespace": namespace}, "spec": {"containers": containers},
-            "status": {"phase": "Running"}}
-
-
-def deployment(name: str, namespace: str, labels: dict) -> dict:
-    return {"metadata": {"name": name, "namespace": namespace, "labels": labels},
-            "spec": {"replicas": 1, "selector": {"matchLabels": labels}}, "status": {"readyReplicas": 1}}
-
-
-class FakeApiServer(LocalHTTPServer):
-    """Enough of the Kubernetes API for kubernetes.core.k8s_info: discovery, then lists by namespace."""
-
-    def __init__(self) -> None:
-        self.objects: dict[tuple[str, str], list[dict]] = {}  # (namespace, plural) -> items
-        api = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):  # noqa: N802
-                path = urlparse(self.path).path
-                if path == "/version":
-                    return self._json({"major": "1", "minor": "36", "gitVersion": "v1.36.1"})
-                if path == "/api":
-                    return self._json({"kind": "APIVersions", "versions": ["v1"]})
-                if path == "/apis":
-                    groups = [{"name": gv.split("/")[2], "versions": [{"groupVersion": gv[6:], "version": "v1"}],
-                               "preferredVersion": {"groupVersion": gv[6:], "version": "v1"}}
-                              for gv in API_RESOURCES if gv.startswith("/apis/")]
-                    return self._json({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
-                if path in API_RESOURCES:
-                    return self._json({"kind": "APIResourceList", "groupVersion": path.split("/", 2)[2],
-                                       "resources": [{"name": n, "singularName": k.lower(), "namespaced": ns, "kind": k,
-                                                      "verbs": ["get", "list"]} for n, k, ns in API_RESOURCES[path]]})
-                parts = path.strip("/").split("/")
-                if len(parts) >= 4 and parts[-3] == "namespaces":
-                    items = api.objects.get((parts[-2], parts[-1]), [])
-                    return self._json({"kind": "List", "apiVersion": "v1", "metadata": {}, "items": items})
-                self.send_response(404)
-                self.end_headers()
-
-            def _json(self, body) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        super().__init__(Handler)
-
-    def kubeconfig(self, path: Path) -> Path:
-        path.write_text(json.dumps({
-            "apiVersion": "v1", "kind": "Config", "current-context": "fake",
-            "clusters": [{"name": "fake", "cluster": {"server": self.base}}],
-            "users": [{"name": "fake", "user": {}}],
-            "contexts": [{"name": "fake", "context": {"cluster": "fake", "user": "fake"}}]}))
-        return path
-
-
 class Cluster:
     """The stand-in cluster of one test: API server, kubectl proxying to ``service_backend``, linkerd."""
 
