@@ -485,24 +485,26 @@ def test_the_service_proxy_deletes_a_marker_the_mcp_delete_left(tmp_path, backen
     assert backend.markers() == []
 
 
+# The edges need no MCP server: only the stand-in cluster.
+EDGES_ONLY = {"petstore_verify_mcp": False, "petstore_verify_marker": False, "petstore_verify_traffic": False}
+
+
 @pytest.mark.parametrize("namespace, fixture, reason", [
     ("petstore", "edges-petstore-missing.json", "edge missing: hostgroup-default (cosmonic-system) -> petstore (petstore)"),
     ("petstore", "edges-petstore-no-identity.json", "no identity on hostgroup-default (cosmonic-system) -> petstore (petstore)"),
     ("cosmonic-system", "edges-cosmonic-system-missing.json",
      "edge missing: envoy (cosmonic-system) -> hostgroup-default (cosmonic-system)"),
 ])
-def test_edges_without_mtls_fail_naming_the_edge(tmp_path, backend, cluster, start_server, namespace, fixture, reason):
+def test_edges_without_mtls_fail_naming_the_edge(tmp_path, cluster, namespace, fixture, reason):
     cluster.edges[namespace] = fixture
-    server = start_server()
-    res = run_full(tmp_path, server.url, cluster, petstore_verify_traffic=False, petstore_verify_marker=False)
+    res = run_full(tmp_path, "http://127.0.0.1:9/v1/mcp", cluster, **EDGES_ONLY)
     assert res.rc != 0, res
     assert "mTLS not proven" in res.flat and reason in res.flat, res
 
 
-def test_workloads_not_found_by_their_labels_fail_listing_what_is_there(tmp_path, backend, cluster, start_server, api):
+def test_workloads_not_found_by_their_labels_fail_listing_what_is_there(tmp_path, cluster, api):
     api.objects[("cosmonic-system", "deployments")] = [deployment("hosts", "cosmonic-system", {"team": "wasm"})]
-    server = start_server()
-    res = run_full(tmp_path, server.url, cluster, petstore_verify_traffic=False, petstore_verify_marker=False)
+    res = run_full(tmp_path, "http://127.0.0.1:9/v1/mcp", cluster, **EDGES_ONLY)
     assert res.rc != 0, res
     assert "No Deployment in cosmonic-system matches" in res.flat and '"hosts": {"team": "wasm"}' in res.flat, res
 
