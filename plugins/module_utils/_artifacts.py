@@ -7,13 +7,13 @@ unit tests exercise this without kubernetes-validate when they want to.
 """
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 
-try:
-    import yaml
-except ImportError:  # pragma: no cover - PyYAML ships with ansible-core
-    yaml = None
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _text, _yaml
+
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
 class ArtifactError(Exception):
@@ -40,9 +40,9 @@ def minor_version(text: str) -> tuple[int, int] | None:
 def load_documents(text: str, source: str) -> list[dict]:
     """Parse multi-document YAML; empty documents are dropped, non-mappings are errors."""
     try:
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
-    except yaml.YAMLError as exc:
-        raise ArtifactError(f"{source}: not valid YAML: {exc}") from exc
+        docs = [d for d in _yaml.load_all(text) if d is not None]
+    except _yaml.YamlRefused as exc:
+        raise ArtifactError(f"{source}: {exc}") from None
     for index, doc in enumerate(docs):
         if not isinstance(doc, dict):
             raise ArtifactError(f"{source}: document {index + 1} is a {type(doc).__name__}, not a Kubernetes object")
@@ -50,10 +50,13 @@ def load_documents(text: str, source: str) -> list[dict]:
 
 
 def describe(obj: Mapping) -> str:
-    meta = obj.get("metadata") or {}
-    name = meta.get("name", "<no name>")
+    meta = obj.get("metadata")
+    meta = meta if isinstance(meta, dict) else {}
+    name = _text.clean(str(meta.get("name", "<no name>")), 100, keep_newlines=False)
     ns = meta.get("namespace")
-    return f"{obj.get('kind', '<no kind>')}/{ns + '/' if ns else ''}{name}"
+    ns = _text.clean(str(ns), 100, keep_newlines=False) if ns else ""
+    kind = _text.clean(str(obj.get("kind", "<no kind>")), 100, keep_newlines=False)
+    return f"{kind}/{ns + '/' if ns else ''}{name}"
 
 
 def check_identity(obj: Mapping) -> list[str]:
@@ -145,9 +148,9 @@ def validate_helm_values(text: str, source: str, chart: str,
         known = ", ".join(sorted(values_schemas)) or "none"
         return [f"{source}: no values schema for chart {chart!r} (known: {known})"]
     try:
-        docs = [d for d in yaml.safe_load_all(text) if d is not None]
-    except yaml.YAMLError as exc:
-        return [f"{source}: not valid YAML: {exc}"]
+        docs = [d for d in _yaml.load_all(text) if d is not None]
+    except _yaml.YamlRefused as exc:
+        return [f"{source}: {exc}"]
     if len(docs) != 1 or not isinstance(docs[0], dict):
         return [f"{source}: a Helm values file must hold exactly one mapping"]
     return [f"{source}: {p}" for p in schema_errors(schema, docs[0], validator_cls)]
@@ -156,3 +159,45 @@ def validate_helm_values(text: str, source: str, chart: str,
 def forbidden_hits(text: str, forbidden: Iterable[str]) -> list[int]:
     """Indexes (1-based) of the forbidden strings found in text; never the strings themselves."""
     return [i for i, secret in enumerate(forbidden, start=1) if secret and secret.strip() and secret.strip() in text]
+
+
+def digest_problems(digests: Iterable[Mapping]) -> list[str]:
+    """What is wrong with ``forbidden_digests`` entries (each ``{sha256, length}``), one line each."""
+    problems = []
+    for index, entry in enumerate(digests, start=1):
+        sha = entry.get("sha256")
+        length = entry.get("length")
+        if not isinstance(sha, str) or not _SHA256.match(sha.lower()):
+            problems.append(f"forbidden_digests[{index}].sha256 is not 64 hexadecimal digits")
+        if isinstance(length, bool) or not isinstance(length, int) or length < 1:
+            problems.append(f"forbidden_digests[{index}].length must be a whole number of bytes, 1 or more")
+    return problems
+
+
+def forbidden_digest_hits(text: str, digests: Iterable[Mapping]) -> list[int]:
+    """Indexes (1-based) of the ``{sha256, length}`` entries whose secret is in text.
+
+    A secret of ``length`` UTF-8 bytes is in text when some run of that many bytes of it has that
+    SHA-256: every such run is hashed, so the module learns whether the secret is there without
+    ever being given it. Entries must have passed :func:`digest_problems`.
+    """
+    data = text.encode("utf-8", errors="surrogatepass")
+    view = memoryview(data)
+    hits = []
+    by_length: dict[int, list[tuple[int, str]]] = {}
+    for index, entry in enumerate(digests, start=1):
+        by_length.setdefault(entry["length"], []).append((index, entry["sha256"].lower()))
+    for length, wanted in by_length.items():
+        if length > len(data):
+            continue
+        left: dict[str, list[int]] = {}
+        for index, sha in wanted:
+            left.setdefault(sha, []).append(index)
+        sha256 = hashlib.sha256
+        for start in range(len(data) - length + 1):
+            found = left.pop(sha256(view[start:start + length]).hexdigest(), None)
+            if found is not None:
+                hits.extend(found)
+                if not left:
+                    break
+    return sorted(hits)

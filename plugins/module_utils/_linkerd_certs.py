@@ -2,7 +2,7 @@
 # Note that this module util is PRIVATE to the collection. It can have breaking changes at any time.
 """Linkerd's identity certificates: a trust anchor and an issuer, generated, checked and reused.
 
-The rules (stack-facts.md section 3.3, from Linkerd's pkg/issuercerts and pkg/identity):
+The rules (from Linkerd's pkg/issuercerts and pkg/identity, linkerd2 edge-26.8 / 2.19):
 
 * trust anchor: ECDSA P-256 signed with ECDSA-SHA256 (or RSA 2048/4096 with SHA256-RSA), a CA
   (BasicConstraints CA:TRUE, KeyUsage keyCertSign);
@@ -13,6 +13,11 @@ The rules (stack-facts.md section 3.3, from Linkerd's pkg/issuercerts and pkg/id
 The issuer Secret (``linkerd-identity-issuer``, type ``kubernetes.io/tls``) holds ``tls.crt``,
 ``tls.key`` and ``ca.crt`` (the anchor). The anchor's key, when we generated it, is kept in a
 second ``kubernetes.io/tls`` Secret so that the issuer can be renewed on a later run.
+
+The trust anchor may be a bundle of several certificates (``identityTrustAnchorsPEM`` takes one,
+as during a rotation: the new anchor and the old one until every proxy trusts the new). A bundle
+is kept whole; the anchor that signs is the one whose key is known (else the first), and an
+issuer may chain to any certificate of the bundle.
 
 No Ansible imports: tests use this directly.
 """
@@ -35,6 +40,8 @@ else:
     HAS_CRYPTOGRAPHY = True
     CRYPTOGRAPHY_IMPORT_ERROR = None
 
+# X.509 can say dates up to 9999; a century is more than any certificate here should live.
+MAX_VALIDITY_DAYS = 36500
 ANCHOR_CN = "root.linkerd.cluster.local"
 ISSUER_CN = "identity.linkerd.cluster.local"
 # Backdate new certificates a little, so that a node whose clock is slightly behind accepts them.
@@ -85,6 +92,29 @@ def load_certs(pem: str, what: str) -> list:
 
 def load_cert(pem: str, what: str):
     return load_certs(pem, what)[0]
+
+
+def bundle_pem(certs: list) -> str:
+    return "".join(cert_pem(cert) for cert in certs)
+
+
+def pick_signer(bundle: list, key):
+    """The certificate of the bundle that ``key`` belongs to (the first when no key is known), or None."""
+    if key is None:
+        return bundle[0]
+    return next((cert for cert in bundle if key_matches(cert, key)), None)
+
+
+def bundle_warnings(bundle: list, signer, now: datetime.datetime) -> list[str]:
+    """The other certificates of a trust anchor bundle that no longer serve."""
+    warnings = []
+    for number, cert in enumerate(bundle, start=1):
+        if cert is signer:
+            continue
+        for problem in validity_problems(cert, f"certificate {number} of the trust anchor bundle "
+                                               f"({cert.subject.rfc4514_string()[:100]})", now):
+            warnings.append(f"{problem}; remove it from the bundle once every proxy trusts the current anchor")
+    return warnings
 
 
 def load_key(pem: str, what: str):
@@ -293,6 +323,9 @@ def resolve(
     anchor_cn = f"root.linkerd.{trust_domain}"
     issuer_cn = f"identity.{namespace}.{trust_domain}"
 
+    for name, days in (("issuer_validity_days", issuer_validity_days), ("anchor_validity_days", anchor_validity_days)):
+        if not 1 <= days <= MAX_VALIDITY_DAYS:
+            raise IdentityError(f"{name} is {days}; it must be between 1 and {MAX_VALIDITY_DAYS} (a century)")
     if bool(issuer_cert_pem) != bool(issuer_key_pem):
         raise IdentityError("supply both the issuer certificate and its key, or neither")
     if anchor_key_pem and not anchor_cert_pem:
@@ -300,26 +333,31 @@ def resolve(
     if issuer_cert_pem and not anchor_cert_pem:
         raise IdentityError("a supplied issuer needs the trust anchor certificate it chains to")
 
-    # --- the trust anchor
+    # --- the trust anchor (a bundle of one or more certificates)
+    bundle: list = []
     anchor = anchor_key = None
     if anchor_cert_pem:
-        anchor, anchor_action = load_cert(anchor_cert_pem, "the supplied trust anchor"), "supplied"
+        bundle, anchor_action = load_certs(anchor_cert_pem, "the supplied trust anchor"), "supplied"
         anchor_key = load_key(anchor_key_pem, "the supplied trust anchor key") if anchor_key_pem else None
     else:
         kept = _secret_pem(anchor_secret, "tls.crt", "the trust anchor Secret's tls.crt")
         if kept:
-            anchor, anchor_action = load_cert(kept, "the trust anchor Secret's tls.crt"), "reused"
+            bundle, anchor_action = load_certs(kept, "the trust anchor Secret's tls.crt"), "reused"
             kept_key = _secret_pem(anchor_secret, "tls.key", "the trust anchor Secret's tls.key")
             anchor_key = load_key(kept_key, "the trust anchor Secret's tls.key") if kept_key else None
         else:
             ca_pem = _secret_pem(issuer_secret, "ca.crt", "the issuer Secret's ca.crt")
             if ca_pem:  # an issuer Secret made elsewhere: its anchor, without the key
-                anchor, anchor_action = load_cert(ca_pem, "the issuer Secret's ca.crt"), "reused"
-    if anchor is not None and anchor_key is not None and not key_matches(anchor, anchor_key):
-        raise IdentityError("the trust anchor key does not belong to the trust anchor certificate")
+                bundle, anchor_action = load_certs(ca_pem, "the issuer Secret's ca.crt"), "reused"
+    if bundle:
+        anchor = pick_signer(bundle, anchor_key)
+        if anchor is None:
+            raise IdentityError("the trust anchor key does not belong to the trust anchor certificate"
+                                + (" (nor to any certificate of the bundle)" if len(bundle) > 1 else ""))
 
     if anchor is None:
         anchor, anchor_key = generate_anchor(now, anchor_validity_days, anchor_cn)
+        bundle = [anchor]
         anchor_action = "generated"
     else:
         problems = anchor_problems(anchor, now)
@@ -328,7 +366,9 @@ def resolve(
             warnings.append(
                 f"the trust anchor was replaced ({'; '.join(problems) or 'fewer than %d days left' % renew_before_days}): "
                 "every meshed workload must be restarted to trust the new one")
+            old = [cert for cert in bundle if not validity_problems(cert, "", now)]
             anchor, anchor_key = generate_anchor(now, anchor_validity_days, anchor_cn)
+            bundle = [anchor] + old  # the old anchors still valid stay trusted until the proxies restart
             anchor_action = "rotated"
         elif problems:
             raise IdentityError(
@@ -338,6 +378,7 @@ def resolve(
             warnings.append(
                 f"the trust anchor has {days_left(anchor, now):.0f} days left (linkerd check warns under 60); "
                 "plan its rotation (linkerd_rotate_trust_anchor=true, or supply a new one)")
+    warnings += bundle_warnings(bundle, anchor, now)
 
     # --- the issuer
     issuer = issuer_key = None
@@ -345,7 +386,7 @@ def resolve(
     if issuer_cert_pem:
         issuer = load_cert(issuer_cert_pem, "the supplied issuer certificate")
         issuer_key = load_key(issuer_key_pem, "the supplied issuer key")
-        problems = issuer_problems(issuer, issuer_key, [anchor], now)
+        problems = issuer_problems(issuer, issuer_key, bundle, now)
         if problems:
             raise IdentityError("; ".join(problems) + ". Supply an issuer that Linkerd accepts, or none to have one generated.")
         issuer_action = "supplied"
@@ -357,7 +398,7 @@ def resolve(
         if kept_crt and kept_key:
             issuer = load_cert(kept_crt, "the issuer Secret's tls.crt")
             issuer_key = load_key(kept_key, "the issuer Secret's tls.key")
-            problems = issuer_problems(issuer, issuer_key, [anchor], now)
+            problems = issuer_problems(issuer, issuer_key, bundle if anchor_action != "rotated" else [anchor], now)
             if problems:
                 renew_reason = "; ".join(problems)
             elif days_left(issuer, now) < renew_before_days:
@@ -375,7 +416,7 @@ def resolve(
             issuer_action = "renewed" if issuer is not None or renew_reason else "generated"
             issuer, issuer_key = generate_issuer(anchor, anchor_key, now, issuer_validity_days, issuer_cn)
 
-    anchor_pem = cert_pem(anchor)
+    anchor_pem = bundle_pem(bundle)
     issuer_data = {"ca.crt": b64(anchor_pem), "tls.crt": b64(cert_pem(issuer)), "tls.key": b64(key_pem(issuer_key))}
     anchor_data = {"tls.crt": b64(anchor_pem), "tls.key": b64(key_pem(anchor_key))} if anchor_key is not None else None
 
@@ -396,6 +437,7 @@ def resolve(
         "renew_reason": renew_reason,
         "changed": differs(issuer_secret, issuer_data) or differs(anchor_secret, anchor_data),
         "trust_anchor": describe(anchor),
+        "trust_anchors": [describe(cert) for cert in bundle],
         "issuer": describe(issuer),
         "warnings": warnings,
     }

@@ -117,6 +117,10 @@ class TransportError(Exception):
     """No HTTP answer at all: connection refused, DNS, TLS, a read timeout."""
 
 
+class TransportTimeout(TransportError):
+    """The request's deadline passed (connecting, or waiting for the headers or the body)."""
+
+
 class McpError(Exception):
     """A step of the session did not get what MCP asks for. ``str()`` says which step, what was
     expected and what came back."""
@@ -176,6 +180,12 @@ def shorten(value, limit: int = 300) -> str:
     return f"{text[:max(limit - 20, 10)]}... ({len(text)} chars)"
 
 
+def _number_text(value) -> str:
+    if isinstance(value, int) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e15):
+        return str(int(value))
+    return f"{value:g}"
+
+
 def number_problem(name: str, value) -> str | None:
     """Why a numeric option's value is refused (NaN, infinite, out of its bounds), or None."""
     minimum, maximum, inclusive = NUMBER_BOUNDS[name]
@@ -188,9 +198,9 @@ def number_problem(name: str, value) -> str | None:
     if isinstance(value, float) and math.isinf(value):
         return f"{name} must be finite, got {value}"
     if value < minimum or (value == minimum and not inclusive):
-        return f"{name} must be {'at least' if inclusive else 'above'} {minimum:g}, got {value:g}"
+        return f"{name} must be {'at least' if inclusive else 'above'} {_number_text(minimum)}, got {_number_text(value)}"
     if value > maximum:
-        return f"{name} must be at most {maximum:g}, got {value:g}"
+        return f"{name} must be at most {_number_text(maximum)}, got {_number_text(value)}"
     return None
 
 
@@ -669,6 +679,9 @@ class McpClient:
             raise McpUnreachable(step, "not sent: the time for it ran out (timeout, or the end of wait_timeout)")
         try:
             return self.send(http_method, self.url, headers, body, left)
+        except TransportTimeout as exc:
+            raise McpUnreachable(step, f"no HTTP answer from {self.url} within timeout {self.timeout:g} s ({exc})",
+                                 hint="the server accepts connections but answers too slowly, or not at all") from None
         except TransportError as exc:
             raise McpUnreachable(step, f"no HTTP answer from {self.url}: {exc}",
                                  hint="check that the server runs and url names its host and port") from exc
@@ -678,6 +691,8 @@ class McpClient:
             raise McpError(step, f"the answer was not complete within timeout {self.timeout:g} s ({got} bytes so far)")
         try:
             return response.read(READ_SIZE)
+        except TransportTimeout:
+            raise McpError(step, f"the answer was not complete within timeout {self.timeout:g} s ({got} bytes so far)") from None
         except (TransportError, OSError, ValueError) as exc:
             raise McpError(step, f"reading the answer failed after {got} bytes: {exc or type(exc).__name__}") from None
 

@@ -31,7 +31,7 @@ import threading
 import time
 from urllib.parse import urlsplit
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils._mcp import TransportError
+from ansible_collections.mcpmesh.platform.plugins.module_utils._mcp import TransportError, TransportTimeout
 
 SCHEMES = ("http", "https")
 
@@ -131,8 +131,7 @@ class Response:
         self._got = 0
 
     def _timed_out(self) -> TransportError:
-        return TransportError(f"timed out: no complete answer within timeout {self._timeout:g} s "
-                              f"({self._got} bytes of the body read)")
+        return TransportTimeout(f"timed out after {self._got} bytes of the body")
 
     def read(self, size: int) -> bytes:
         left = self._deadline - self._watchdog.clock()
@@ -198,7 +197,7 @@ class HttpTransport:
             helper.start()
             helper.join(max(deadline - self.watchdog.clock(), 0.0))
             if helper.is_alive():
-                raise TransportError(f"resolving {host} took longer than the timeout")
+                raise TransportTimeout(f"timed out resolving {host}")
         if "error" in box:
             raise TransportError(f"cannot resolve {host}: {box['error']}")
         addresses = box.get("addresses") or []
@@ -225,7 +224,7 @@ class HttpTransport:
                 sock.close()
                 last = exc
         if self.watchdog.clock() >= deadline:
-            raise TransportError(f"timed out: connecting to {host}:{port} took longer than timeout {timeout:g} s")
+            raise TransportTimeout(f"timed out connecting to {host}:{port}")
         raise TransportError(f"{type(last).__name__}: {last}" if last else f"cannot connect to {host}:{port}")
 
     def __call__(self, method: str, url: str, headers: dict, body: bytes | None, timeout: float) -> Response:
@@ -235,17 +234,17 @@ class HttpTransport:
             raise TransportError(str(exc)) from None
         deadline = self.watchdog.clock() + timeout
         sock, token = self._connect(host, port, deadline, timeout)
-        phase = "sending the request"
+        phase = "while sending the request"
         try:
             if scheme == "https":
-                phase = "the TLS handshake"
+                phase = "in the TLS handshake"
                 context = self.context or ssl.create_default_context()
                 self.watchdog.release(token)
                 sock = context.wrap_socket(sock, server_hostname=host, do_handshake_on_connect=False)
                 token = self.watchdog.watch(sock, deadline)
                 sock.settimeout(max(deadline - self.watchdog.clock(), 0.001))
                 sock.do_handshake()
-                phase = "sending the request"
+                phase = "while sending the request"
             conn = http.client.HTTPConnection(host, port)
             conn.sock = sock
             sent = dict(headers)
@@ -253,9 +252,12 @@ class HttpTransport:
                 sent["User-Agent"] = self.user_agent
             sock.settimeout(max(deadline - self.watchdog.clock(), 0.001))
             conn.request(method, target, body=body, headers=sent)
-            phase = "reading the status line and headers"
+            phase = "while reading the status line and headers"
             sock.settimeout(max(deadline - self.watchdog.clock(), 0.001))
             raw = conn.getresponse()
+            if self.watchdog.clock() >= deadline:
+                # The watchdog shut the socket mid-header: http.client reads that as the end of the headers.
+                raise socket.timeout("the deadline passed")
         except (OSError, http.client.HTTPException, ValueError) as exc:
             self.watchdog.release(token)
             try:
@@ -263,7 +265,7 @@ class HttpTransport:
             except OSError:
                 pass
             if self.watchdog.clock() >= deadline:
-                raise TransportError(f"timed out: {phase} did not finish within timeout {timeout:g} s") from None
+                raise TransportTimeout(f"timed out {phase}") from None
             detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-            raise TransportError(f"{phase} failed: {detail}") from None
+            raise TransportError(f"failed {phase}: {detail}") from None
         return Response(conn, raw, sock, token, deadline, timeout, self.watchdog)

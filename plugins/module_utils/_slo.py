@@ -123,9 +123,9 @@ def bound_text(metric: str, verdict: str) -> str:
 
 
 def thresholds() -> list[dict]:
-    """The table itself, for reports: ``[{metric, label, good, critical}]`` in words."""
-    return [{"metric": m, "label": BOUNDS[m][3], "good": bound_text(m, GOOD).split(" is ", 1)[1],
-             "critical": bound_text(m, CRITICAL).split(" is ", 1)[1]} for m in METRICS]
+    """The table itself, for reports: ``[{metric, label, good, warning, critical}]`` in words."""
+    return [{"metric": m, "label": BOUNDS[m][3], **{v: bound_text(m, v).split(" is ", 1)[1] for v in VERDICTS}}
+            for m in METRICS]
 
 
 def assess_workload(measurement: dict) -> dict:

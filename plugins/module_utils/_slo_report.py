@@ -142,8 +142,8 @@ def render_markdown(report: dict) -> str:
     if notes:
         out += notes + [""]
     out += ["Bounds (the seed's Key Metrics table; between Good and Critical, the bounds included, is Warning; "
-            "a figure not measured is Critical):", "", "| metric | good | critical |", "|---|---|---|"]
-    out += [f"| {t['label']} | {t['good']} | {t['critical']} |" for t in report["thresholds"]]
+            "a figure not measured is Critical):", "", "| metric | good | warning | critical |", "|---|---|---|---|"]
+    out += [f"| {t['label']} | {t['good']} | {t['warning']} | {t['critical']} |" for t in report["thresholds"]]
     return "\n".join(out) + "\n"
 
 
@@ -250,7 +250,8 @@ def render_html(report: dict) -> str:
                      f'<span class="verdict">{w["worst"]}</span></td>')
         rows.append(f'<tr data-workload="{esc(w["workload"])}">' + "".join(cells) + "</tr>")
     head = "".join(f"<th>{esc(label)}</th>" for _m, label in COLUMNS)
-    bounds = "".join(f"<tr><td>{esc(t['label'])}</td><td>{esc(t['good'])}</td><td>{esc(t['critical'])}</td></tr>"
+    bounds = "".join(f"<tr><td>{esc(t['label'])}</td><td class=\"v-good\">{esc(t['good'])}</td>"
+                     f"<td class=\"v-warning\">{esc(t['warning'])}</td><td class=\"v-critical\">{esc(t['critical'])}</td></tr>"
                      for t in report["thresholds"])
     figures = []
     for w in report["workloads"]:
@@ -287,7 +288,7 @@ def render_html(report: dict) -> str:
         "<h2>Bounds</h2>",
         "<p>The seed's Key Metrics table. Between Good and Critical, the bounds included, is Warning; "
         "a figure that was not measured is Critical.</p>",
-        '<table id="bounds"><thead><tr><th>Metric</th><th>Good</th><th>Critical</th></tr></thead>',
+        '<table id="bounds"><thead><tr><th>Metric</th><th>Good</th><th>Warning</th><th>Critical</th></tr></thead>',
         f"<tbody>{bounds}</tbody></table>",
         "</body>",
         "</html>",

@@ -223,8 +223,8 @@ def main() -> None:
             except _edges.ParseError as exc:
                 reading["garbage"] = str(exc)
                 return reading
-            reading["missing"], reading["problems"] = _edges.judge(reading["edges"], expected,
-                                                                    params["require_identity"])
+            missing, problems = _edges.judge(reading["edges"], expected, params["require_identity"])
+            reading.update(missing=missing, problems=problems)
         return reading
 
     reading, attempts = poll(attempt, deadline, params["poll_interval"],

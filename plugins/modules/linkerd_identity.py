@@ -63,7 +63,11 @@ options:
       - Without it the issuer cannot be renewed, unless O(anchor_key_pem) is given.
     type: str
   anchor_cert_pem:
-    description: A trust anchor certificate (PEM) to use instead of the cluster's or a generated one.
+    description:
+      - A trust anchor certificate (PEM) to use instead of the cluster's or a generated one.
+      - It may be a bundle of several certificates (as during a rotation, the new anchor and the old one); the
+        bundle is kept whole, and the issuer may chain to any of them. With O(anchor_key_pem), the certificate
+        that key belongs to signs new issuers.
     type: str
   anchor_key_pem:
     description: The key of O(anchor_cert_pem) (PEM, unencrypted), used only in memory to sign the issuer.
@@ -83,7 +87,7 @@ options:
     type: int
     default: 365
   anchor_validity_days:
-    description: Validity of a new trust anchor.
+    description: Validity of a new trust anchor, 1 to 36500 days.
     type: int
     default: 3650
   rotate_anchor:
@@ -142,9 +146,18 @@ changed:
   returned: always
   type: bool
 trust_anchor_pem:
-  description: The trust anchor certificate (public), for the chart value C(identityTrustAnchorsPEM).
+  description:
+    - The trust anchor certificate (public), for the chart value C(identityTrustAnchorsPEM).
+    - Every certificate of a bundle, in the order given; after a rotation the new anchor comes first, followed by
+      the old ones still valid, so proxies that have not restarted keep trusting the issuer.
   returned: success
   type: str
+trust_anchors:
+  description: Public facts about every certificate of the trust anchor bundle, as in RV(trust_anchor).
+  returned: success
+  type: list
+  elements: dict
+  version_added: 0.2.0
 issuer_cert_pem:
   description: The issuer certificate (public).
   returned: success
@@ -172,7 +185,7 @@ renew_reason:
   returned: success
   type: str
 trust_anchor:
-  description: Public facts about the trust anchor.
+  description: Public facts about the trust anchor that signs the issuer (of a bundle, the one whose key is known).
   returned: success
   type: dict
   contains:
@@ -205,7 +218,7 @@ issuer:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _linkerd_certs
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _linkerd_certs, _text
 
 
 def secret_data(pems: dict) -> dict | None:
@@ -243,8 +256,11 @@ def main() -> None:
     if not _linkerd_certs.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib("cryptography"), exception=str(_linkerd_certs.CRYPTOGRAPHY_IMPORT_ERROR))
     params = module.params
-    if params["issuer_validity_days"] < 1 or params["anchor_validity_days"] < 1 or params["renew_before_days"] < 0:
-        module.fail_json(msg="issuer_validity_days and anchor_validity_days must be at least 1, renew_before_days at least 0.")
+    longest = _linkerd_certs.MAX_VALIDITY_DAYS
+    if not (1 <= params["issuer_validity_days"] <= longest and 1 <= params["anchor_validity_days"] <= longest) \
+            or params["renew_before_days"] < 0:
+        module.fail_json(msg=f"issuer_validity_days and anchor_validity_days must be between 1 and {longest} (a century), "
+                             "renew_before_days at least 0.")
     if params["renew_before_days"] >= params["issuer_validity_days"]:
         module.fail_json(msg=f"renew_before_days ({params['renew_before_days']}) must be less than issuer_validity_days "
                              f"({params['issuer_validity_days']}), or every run would renew the issuer.")
@@ -265,7 +281,7 @@ def main() -> None:
             namespace=params["namespace"],
         )
     except _linkerd_certs.IdentityError as exc:
-        module.fail_json(msg=f"Linkerd's identity certificates cannot be used: {exc}")
+        module.fail_json(msg=f"Linkerd's identity certificates cannot be used: {_text.clean(str(exc), 2000)}")
     result.pop("issuer_key_pem")  # a PEM key is never returned; it is in issuer_secret_data, base64
     for warning in result.pop("warnings"):
         module.warn(warning)

@@ -16,10 +16,28 @@ description:
   - Sends the C(Mcp-Session-Id) the server gave on every later request, and C(MCP-Protocol-Version) with the
     negotiated revision.
   - A tool call fails on a JSON-RPC error, on C(isError=true), and on a plain-text error result such as
-    C(Error executing ...) when C(isError) is missing. O(calls[].expect) is a JMESPath expression that must be
-    truthy over the result's C(structuredContent), or its text parsed as JSON, or its text.
-  - Every read is bounded by O(timeout) and every answer by O(max_response_bytes); reading stops as soon as the
-    answer to the request arrived, so a stream the server keeps open does not hang the module.
+    C(Error executing ...) when C(isError) is missing. When the tool declares an C(outputSchema), its
+    C(structuredContent) must validate against it. O(calls[].expect) (JMESPath, must be truthy) and
+    O(calls[].schema) (JSON Schema) judge the call's data, which is its C(structuredContent), or its text
+    content parsed as JSON. A text that is not JSON (C(Internal Server Error), an HTML page, C(Pet not found))
+    has no data, so it never meets an expectation or a schema.
+  - The load check judges every answer the same way (O(load.expect), O(load.schema), else those of a call of
+    the same tool with the same arguments, and the declared C(outputSchema)). A load judged by none of them only
+    measures the transport; the module warns.
+  - One deadline per request, O(timeout) seconds, holds for connecting, the TLS handshake, the status line and
+    headers, chunk-size lines and the body, also against a server that trickles a byte at a time. Opening the
+    session, all O(wait_timeout) retries included, ends within O(wait_timeout) + O(timeout) seconds. Every answer
+    is bounded by O(max_response_bytes); reading stops as soon as the answer to the request arrived, so a stream
+    the server keeps open does not hang the module.
+  - Numeric options are refused by name when NaN, infinite, negative or out of their bounds, before any request.
+    Only C(http) and C(https) URLs are spoken. Header values holding CR, LF, NUL or other control characters are
+    refused (and not shown), so is a session id from the server that holds them (it is never sent back).
+  - Answers are strict JSON-RPC, the C(id) must equal the request's in type and value (C(true) is not C(1));
+    invalid UTF-8 and JSON nested deeper than 64 levels are reported as such.
+  - Credential headers (C(Authorization), C(Proxy-Authorization), C(Cookie), C(X-Api-Key), and any name
+    containing C(token), C(secret), C(key), C(auth), C(cookie) or C(password)) are masked in the output and in the
+    C(-vvv) invocation details, like O(bearer_token).
+  - Connects directly to the URL's host; proxy environment variables are not used.
   - Changes nothing; runs in check mode too.
 author:
   - mcpmesh maintainers (@mcpmesh)
@@ -28,15 +46,20 @@ extends_documentation_fragment:
   - mcpmesh.platform._attributes.INFO_MODULE
 requirements:
   - jmespath (only for O(calls[].expect) and O(load.expect))
+  - jsonschema (only for O(calls[].schema), O(load.schema) and tools that declare an C(outputSchema))
 options:
   url:
-    description: The MCP endpoint, for example V(http://localhost/v1/mcp). Redirects are reported, not followed.
+    description:
+      - The MCP endpoint, for example V(http://localhost/v1/mcp). Only C(http) and C(https); no credentials in the URL.
+      - Redirects are reported, not followed.
     type: str
     required: true
   headers:
     description:
       - Extra HTTP headers sent with every request, for example C(Host) when a proxy routes by name.
       - They may replace C(Accept) and C(Content-Type) (to probe a server), never the session and version headers.
+      - Values of credential-named headers (see the description) are masked in the output. Values holding
+        control characters are refused.
     type: dict
     default: {}
   bearer_token:
@@ -78,17 +101,24 @@ options:
         description:
           - A JMESPath expression that must be truthy (not false, null, empty string, list or object) over the
             result's data. The data is C(structuredContent) when present, else the text content parsed as JSON
-            when it is JSON, else the text; several text items give a list.
+            when it is JSON; several text items give a list. A text that is not JSON has no data and fails.
         type: str
+      schema:
+        description:
+          - A JSON Schema the call's data (as for O(calls[].expect)) must satisfy, for example a list of pets each
+            with C(id), C(name) and C(status) V(available). The draft is the one its C($schema) names, else 2020-12.
+          - A text answer that is not JSON fails. A declared C(outputSchema) is enforced whether this is set or not.
+        type: dict
   timeout:
-    description: Seconds each HTTP exchange may take, including reading its answer.
+    description:
+      - Seconds each HTTP exchange may take, all of it (connecting, TLS, headers, body). Above 0, at most 3600.
     type: float
     default: 10
   wait_timeout:
     description:
       - Seconds to keep retrying when the session cannot be opened or the tools cannot be listed, for a server
         that is still starting. V(0) tries once. The failure then reports the last error.
-      - Missing tools and failing calls are not retried.
+      - Missing tools and failing calls are not retried. At least 0, at most 86400.
     type: float
     default: 0
   validate_certs:
@@ -96,7 +126,7 @@ options:
     type: bool
     default: true
   ca_path:
-    description: A PEM file of CA certificates to check the server's certificate against.
+    description: A PEM file of CA certificates to check the server's certificate against. Must exist.
     type: path
   client_cert:
     description: A PEM client certificate for mutual TLS.
@@ -105,7 +135,7 @@ options:
     description: The PEM private key of O(client_cert), when the certificate file does not hold it.
     type: path
   max_response_bytes:
-    description: The largest answer read for one request; a larger one fails the step.
+    description: The largest answer read for one request; a larger one fails the step. From 1024 to 268435456.
     type: int
     default: 4194304
   delete_session:
@@ -118,6 +148,10 @@ options:
         O(load.concurrency) at a time, and fails when a threshold is crossed.
       - Latency percentiles are nearest-rank over the successful calls, in milliseconds, measured around each
         HTTP exchange.
+      - The calls run on a fixed pool of O(load.concurrency) worker threads, at most 64.
+      - Each answer is judged like a call (see the description); without O(load.expect), O(load.schema), a call of
+        the same tool and arguments that has one, or a declared C(outputSchema), the load only measures the
+        transport and error signals, and the module warns.
     type: dict
     suboptions:
       tool:
@@ -129,18 +163,21 @@ options:
         type: dict
         default: {}
       expect:
-        description: A JMESPath expression each result must meet to count as a success.
+        description: A JMESPath expression each result must meet to count as a success (as O(calls[].expect)).
         type: str
+      schema:
+        description: A JSON Schema each result's data must satisfy to count as a success (as O(calls[].schema)).
+        type: dict
       requests:
-        description: How many calls to make.
+        description: How many calls to make, from 1 to 1000000.
         type: int
         default: 100
       concurrency:
-        description: How many calls run at once.
+        description: How many calls run at once, from 1 to 64 (the size of the worker pool).
         type: int
         default: 10
       min_success_ratio:
-        description: The smallest acceptable share of successful calls, V(0) to V(1) (V(0.999) is 99.9 %).
+        description: The smallest acceptable share of successful calls, V(0) to V(1) (V(0.999) is 99.9 %). NaN is refused.
         type: float
       max_p50_ms:
         description: The largest acceptable median latency, in milliseconds.
@@ -173,6 +210,14 @@ EXAMPLES = r"""
         arguments:
           status: available
         expect: "length(@) > `0` && length([?status != 'available']) == `0`"
+        schema:
+          type: array
+          minItems: 1
+          items:
+            type: object
+            required: [id, name, status]
+            properties:
+              status: {const: available}
     wait_timeout: 300
 
 - name: Gate on the seed's Key Metrics (success over 99.9 %, p50 under 10 ms, p99 under 100 ms).
@@ -184,6 +229,7 @@ EXAMPLES = r"""
       tool: get_pet_find_by_status
       arguments:
         status: available
+      expect: "length(@) > `0` && length([?status != 'available']) == `0`"
       requests: 1000
       concurrency: 10
       min_success_ratio: 0.999
@@ -273,9 +319,19 @@ calls:
     error:
       description: The JSON-RPC error, when the server answered with one.
       type: dict
+    schema:
+      description: The JSON Schema checked, if any.
+      type: dict
     data:
-      description: What O(calls[].expect) ran against.
+      description: What O(calls[].expect) and O(calls[].schema) ran against; V(null) for a text that is not JSON.
       type: raw
+    data_source:
+      description: Where the data came from, V(structuredContent), V(json text), V(plain text) (no data), V(content) or V(none).
+      type: str
+    judged_by:
+      description: What judged the answer besides the error signals, among V(outputSchema), V(expect) and V(schema).
+      type: list
+      elements: str
     expect_value:
       description: What the expression gave.
       type: raw
@@ -348,11 +404,34 @@ load:
       description: Up to five distinct failure messages.
       type: list
       elements: str
+    failure_reasons:
+      description: The distinct reasons calls failed (request ids and sizes blanked), with counts, at most five, the most frequent first.
+      type: list
+      elements: dict
+      contains:
+        reason:
+          description: The failure.
+          type: str
+        count:
+          description: How many calls failed so.
+          type: int
+    status_counts:
+      description: How many calls got each HTTP status (as a string, V(no_answer) when none came), for example V(429) from a rate limit.
+      type: dict
+    latency_samples_ms:
+      description: Latencies of the successful calls in the order they ended, at most 2000 spread evenly over them, for plots.
+      type: list
+      elements: float
+    judged_by:
+      description: What judged each answer besides the error signals; empty when only the transport was measured.
+      type: list
+      elements: str
     problems:
       description: The thresholds crossed.
       type: list
       elements: str
-  sample: {requests: 1000, concurrency: 10, failures: 0, success_ratio: 1.0, p50_ms: 4.2, p95_ms: 7.9, p99_ms: 11.3, rps: 1840.2}
+  sample: {requests: 1000, concurrency: 10, failures: 0, success_ratio: 1.0, p50_ms: 4.2, p95_ms: 7.9, p99_ms: 11.3, rps: 1840.2,
+           status_counts: {"200": 1000}, failure_reasons: [], judged_by: [expect]}
 error:
   description: The step that failed to open the session, its HTTP status, content type and first bytes of the body.
   returned: when the session could not be opened
@@ -360,71 +439,44 @@ error:
   sample: {step: initialize, problem: expected HTTP 200, status: 421, content_type: text/plain, body: Invalid Host header}
 """
 
-import http.client
-import socket
+import os
 import ssl
 import time
-from urllib.error import HTTPError, URLError
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.urls import ConnectionError as UrlsConnectionError
-from ansible.module_utils.urls import Request, make_context
+from ansible.module_utils.urls import make_context
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _mcp
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _mcp, _mcp_http
 
-
-class Response:
-    """What _mcp expects of an HTTP answer, over open_url's (or an HTTPError's) response."""
-
-    def __init__(self, raw, status: int):
-        self.raw = raw
-        self.status = status
-        self.headers = list(raw.headers.items()) if raw.headers is not None else []
-        stream = getattr(raw, "fp", None) if isinstance(raw, HTTPError) else raw
-        self._read = None
-        if stream is not None:
-            # read1: whatever has arrived (one chunk of a chunked stream), so an open stream does not block us.
-            self._read = getattr(stream, "read1", None) or getattr(stream, "read", None)
-
-    def read(self, size: int) -> bytes:
-        if self._read is None:
-            return b""
-        try:
-            return self._read(size)
-        except (http.client.HTTPException, socket.timeout, ssl.SSLError, OSError) as exc:
-            raise _mcp.TransportError(f"{type(exc).__name__}: {exc}") from exc
-
-    def close(self) -> None:
-        try:
-            self.raw.close()
-        except (OSError, http.client.HTTPException):
-            pass
+NUMERIC_OPTIONS = ("timeout", "wait_timeout", "max_response_bytes")
+LOAD_NUMERIC_OPTIONS = ("requests", "concurrency", "min_success_ratio", "max_p50_ms", "max_p95_ms", "max_p99_ms")
 
 
-def make_send(params: dict, url: str):
-    """The transport for _mcp.McpClient: Ansible's urls.Request (what open_url uses), with one TLS context
-    built up front; open_url would build (and load the CA bundle into) a new one for every request."""
-    if url.lower().startswith("https:"):
-        context = make_context(cafile=params["ca_path"], validate_certs=params["validate_certs"],
-                               client_cert=params["client_cert"], client_key=params["client_key"])
-    else:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)  # never used for plain HTTP; skips loading CAs
-    requester = Request(follow_redirects="none", http_agent="mcpmesh.platform.mcp_verify", decompress=False,
-                        use_netrc=False, validate_certs=params["validate_certs"], ca_path=params["ca_path"],
-                        client_cert=params["client_cert"], client_key=params["client_key"], context=context)
+def file_problem(option: str, path: str | None) -> str | None:
+    """Why a TLS file option cannot be used (missing, not a file, unreadable), naming the option and the file."""
+    if not path:
+        return None
+    if not os.path.exists(path):
+        return f"{option}: the file {path} does not exist"
+    if not os.path.isfile(path):
+        return f"{option}: {path} is not a file"
+    if not os.access(path, os.R_OK):
+        return f"{option}: the file {path} cannot be read (permissions)"
+    return None
 
-    def send(method: str, target: str, headers: dict, body: bytes | None, timeout: float) -> Response:
-        try:
-            raw = requester.open(method, target, data=body, headers=headers, timeout=timeout)
-            return Response(raw, raw.status)
-        except HTTPError as exc:
-            return Response(exc, exc.code)
-        except URLError as exc:
-            raise _mcp.TransportError(str(exc.reason)) from exc
-        except (UrlsConnectionError, http.client.HTTPException, socket.timeout, ssl.SSLError, OSError, ValueError) as exc:
-            raise _mcp.TransportError(f"{type(exc).__name__}: {exc}") from exc
 
-    return send
+def tls_context(params: dict, url: str) -> ssl.SSLContext | None:
+    """One TLS context for every request (building one per request would load the CA bundle each time).
+    ValueError naming the option and file when a file is not what it should be."""
+    if not url.lower().startswith("https:"):
+        return None
+    try:
+        return make_context(cafile=params["ca_path"], validate_certs=params["validate_certs"],
+                            client_cert=params["client_cert"], client_key=params["client_key"])
+    except (ssl.SSLError, OSError, ValueError, TypeError) as exc:
+        files = ", ".join(f"{name} {params[name]}" for name in ("ca_path", "client_cert", "client_key") if params[name])
+        raise ValueError(f"the TLS files could not be loaded ({files or 'the system CA bundle'}): "
+                         f"{_mcp.shorten(str(exc), 200)}") from None
 
 
 def timings_of(exchanges: list[dict], total_ms: float, load_ms: float | None) -> dict:
@@ -454,6 +506,69 @@ def tool_row(tool: dict) -> dict:
     return row
 
 
+def input_problems(module: AnsibleModule) -> list[str]:
+    """Everything wrong with the options, found before any request: numbers, URL, headers, files, expressions."""
+    params = module.params
+    load = params["load"]
+    numbers = {name: params[name] for name in NUMERIC_OPTIONS}
+    if load:
+        numbers.update({f"load.{name}": load[name] for name in LOAD_NUMERIC_OPTIONS})
+    problems = _mcp.number_problems(numbers)
+    try:
+        _mcp_http.split_url(params["url"])
+    except ValueError as exc:
+        problems.append(f"url: {exc}")
+    for name, value in (params["headers"] or {}).items():
+        problem = _mcp.header_problem(name, value)
+        if problem:
+            problems.append(f"headers: {problem}")
+    if params["bearer_token"] is not None:
+        problem = _mcp.header_problem("Authorization", params["bearer_token"])
+        if problem:
+            problems.append("bearer_token: " + problem.replace("the value of header Authorization", "the token"))
+    for option in ("ca_path", "client_cert", "client_key"):
+        problem = file_problem(option, params[option])
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def judges_for_input(module: AnsibleModule) -> list[str]:
+    """Check every expression and schema before talking to the server (the tools' own outputSchema comes later)."""
+    params = module.params
+    load = params["load"]
+    problems = []
+    if any(c["expect"] for c in params["calls"]) or (load and load["expect"]):
+        if _mcp.jmespath is None:
+            module.fail_json(msg=missing_required_lib("jmespath"))
+    if any(c["schema"] for c in params["calls"]) or (load and load["schema"]):
+        if _mcp.jsonschema is None:
+            module.fail_json(msg=missing_required_lib("jsonschema"))
+    checks = [(f"calls[{i}]", c["expect"], c["schema"]) for i, c in enumerate(params["calls"])]
+    if load:
+        checks.append(("load", load["expect"], load["schema"]))
+    for where, expect, schema in checks:
+        try:
+            _mcp.Judge(expect, schema, where=f"{where}.schema")
+        except ValueError as exc:
+            text = str(exc)
+            problems.append(text if text.startswith(where) else f"{where}.expect: {text}")
+    return problems
+
+
+def load_judge(load: dict, calls: list[dict], tools: list[dict]) -> _mcp.Judge:
+    """The load's answers are judged like its call: its own expect/schema, else those of a call of the same tool
+    with the same arguments; the tool's declared outputSchema always."""
+    expect, schema = load["expect"], load["schema"]
+    if not expect and not schema:
+        for call in calls:
+            if call["name"] == load["tool"] and (call["arguments"] or {}) == (load["arguments"] or {}):
+                expect, schema = call["expect"], call["schema"]
+                if expect or schema:
+                    break
+    return _mcp.judge_for(tools, load["tool"], expect, schema, where="load.schema")
+
+
 def main() -> None:
     module = AnsibleModule(
         argument_spec=dict(
@@ -466,6 +581,7 @@ def main() -> None:
                 name=dict(type="str", required=True),
                 arguments=dict(type="dict", default={}),
                 expect=dict(type="str"),
+                schema=dict(type="dict"),
             )),
             timeout=dict(type="float", default=10),
             wait_timeout=dict(type="float", default=0),
@@ -479,6 +595,7 @@ def main() -> None:
                 tool=dict(type="str", required=True),
                 arguments=dict(type="dict", default={}),
                 expect=dict(type="str"),
+                schema=dict(type="dict"),
                 requests=dict(type="int", default=100),
                 concurrency=dict(type="int", default=10),
                 min_success_ratio=dict(type="float"),
@@ -492,35 +609,36 @@ def main() -> None:
     params = module.params
     url = params["url"]
     load = params["load"]
-    if params["timeout"] <= 0:
-        module.fail_json(msg=f"timeout must be above 0 seconds, got {params['timeout']}")
-    if params["max_response_bytes"] < 1024:
-        module.fail_json(msg=f"max_response_bytes must be at least 1024, got {params['max_response_bytes']}")
-    if load and (load["requests"] < 1 or load["concurrency"] < 1):
-        module.fail_json(msg="load.requests and load.concurrency must be at least 1")
+    # Credential headers are masked wherever they would show: the result, the message, -vvv's invocation.
+    for name, value in (params["headers"] or {}).items():
+        if _mcp.is_credential_header(name) and value not in (None, ""):
+            module.no_log_values.add(str(value))
 
-    # Check every expression before talking to the server.
-    expressions = [(f"calls[{i}].expect", c["expect"]) for i, c in enumerate(params["calls"]) if c["expect"]]
-    if load and load["expect"]:
-        expressions.append(("load.expect", load["expect"]))
-    if expressions and _mcp.jmespath is None:
-        module.fail_json(msg=missing_required_lib("jmespath"))
-    for where, expression in expressions:
-        try:
-            _mcp.compile_expectation(expression)
-        except ValueError as exc:
-            module.fail_json(msg=f"{where}: {exc}")
+    problems = input_problems(module)
+    if problems:
+        module.fail_json(msg="mcp_verify refused its options, nothing was sent: " + "; ".join(problems),
+                         problems=problems)
+    problems = judges_for_input(module)
+    if problems:
+        module.fail_json(msg="; ".join(problems), problems=problems)
 
     headers = dict(params["headers"] or {})
     if params["bearer_token"] and not any(name.lower() == "authorization" for name in headers):
         headers["Authorization"] = f"Bearer {params['bearer_token']}"
-    send = make_send(params, url)
+        module.no_log_values.add(headers["Authorization"])
+    try:
+        send = _mcp_http.HttpTransport(tls_context(params, url))
+    except ValueError as exc:
+        module.fail_json(msg=f"mcp_verify: {exc}; check ca_path, client_cert and client_key")
     started = time.monotonic()
+    # The whole opening (every attempt, every exchange of it) ends within wait_timeout + timeout.
+    hard_deadline = started + params["wait_timeout"] + params["timeout"]
     clients: list[_mcp.McpClient] = []
 
     def attempt():
         client = _mcp.McpClient(send, url, headers=headers, timeout=params["timeout"],
                                 max_response_bytes=params["max_response_bytes"])
+        client.hard_deadline = hard_deadline
         clients.append(client)
         try:
             client.open(params["protocol_version"])
@@ -538,15 +656,16 @@ def main() -> None:
             changed=False, error=exc.as_dict(), attempts=exc.attempts, exchanges=last.exchanges if last else [],
         )
         return
+    client.hard_deadline = None
 
-    problems: list[str] = []
+    problems = []
     names = [tool.get("name") for tool in tools]
     missing = [name for name in params["expected_tools"] if name not in names]
     if missing:
         problems.append(f"tools/list: expected tool(s) {', '.join(missing)} missing; the server lists {len(names)}: "
                         f"{_mcp.shorten(', '.join(str(n) for n in names), 400)}")
 
-    call_rows = _mcp.run_calls(client, params["calls"])
+    call_rows = _mcp.run_calls(client, params["calls"], tools)
     for row in call_rows:
         if not row["passed"]:
             problems.append(f"tools/call {row['name']}: {row['problem']}")
@@ -554,17 +673,29 @@ def main() -> None:
     load_result = None
     load_ms = None
     if load:
-        load_started = time.monotonic()
-        stats, examples = _mcp.run_load(client, load["tool"], load["arguments"], load["requests"], load["concurrency"],
-                                        load["expect"])
-        load_ms = (time.monotonic() - load_started) * 1000.0
-        thresholds = {key: load[key] for key in ("min_success_ratio", "max_p50_ms", "max_p95_ms", "max_p99_ms")}
-        load_result = dict(stats, failure_examples=examples, problems=_mcp.load_problems(stats, thresholds),
-                           thresholds=thresholds, tool=load["tool"])
-        for problem in load_result["problems"]:
-            problems.append(f"load check of {load['tool']} ({stats['requests']} calls, {stats['concurrency']} at once): {problem}")
-        if load_result["problems"] and examples:
-            problems.append("load check failures, for example: " + " | ".join(_mcp.shorten(e, 200) for e in examples[:3]))
+        try:
+            judge = load_judge(load, params["calls"], tools)
+        except ValueError as exc:  # a call's own schema was refused above; this is the tool's declared one
+            judge = None
+            problems.append(f"load check of {load['tool']}: {exc}")
+        if judge is not None:
+            if not judge.judged_by:
+                module.warn(f"the load check of {load['tool']} has no expect or schema (and the tool declares no "
+                            "outputSchema): it only measures the transport; an error answered as plain text counts "
+                            "as a success. Set load.expect or load.schema.")
+            load_started = time.monotonic()
+            stats, examples = _mcp.run_load(client, load["tool"], load["arguments"], load["requests"],
+                                            load["concurrency"], judge=judge)
+            load_ms = (time.monotonic() - load_started) * 1000.0
+            thresholds = {key: load[key] for key in ("min_success_ratio", "max_p50_ms", "max_p95_ms", "max_p99_ms")}
+            load_result = dict(stats, failure_examples=examples, problems=_mcp.load_problems(stats, thresholds),
+                               thresholds=thresholds, tool=load["tool"])
+            for problem in load_result["problems"]:
+                problems.append(f"load check of {load['tool']} ({stats['requests']} calls, {stats['concurrency']} at once): "
+                                f"{problem}")
+            if load_result["problems"] and stats["failure_reasons"]:
+                problems.append("load check failures by reason: " + " | ".join(
+                    f"{row['count']} x {_mcp.shorten(row['reason'], 200)}" for row in stats["failure_reasons"][:3]))
 
     summary = client.summary()
     deleted = client.delete_session() if params["delete_session"] else None

@@ -17,7 +17,7 @@ description:
     does not exist, no ready pod behind it, a pod that refuses the connection, a 5xx answer, or no API server.
   - The request goes from the API server to the pod, not through a Linkerd proxy on the client side, so it shows
     what the backend itself holds.
-  - V(GET) never changes anything. V(DELETE) reports RV(changed) when the backend accepted it (a 2xx answer), and
+  - V(GET) never changes anything. V(DELETE) reports C(changed) when the backend accepted it (a 2xx answer), and
     no change when it answered 404 (the path was already gone). Some backends answer 2xx either way (the Petstore
     backend does), and then every V(DELETE) reports a change.
 author:
@@ -30,7 +30,7 @@ attributes:
   check_mode:
     support: full
     details:
-      - V(GET) is sent in check mode too (it reads). V(DELETE) is not sent; the module reports RV(changed=true) and
+      - V(GET) is sent in check mode too (it reads). V(DELETE) is not sent; the module reports C(changed=true) and
         RV(status=skipped).
   diff_mode:
     support: none

@@ -18,7 +18,7 @@ description:
     each workload with O(measurements[].latency_samples_ms), an inline SVG of its latency at every percentile.
     The page has no JavaScript and loads nothing from anywhere (its Content-Security-Policy is C(default-src 'none')).
   - The files hold no timestamp, so the same measurements give the same files; a file is only written when its
-    content changes, and RV(changed) says whether one was.
+    content changes, and C(changed) says whether one was.
   - Fails, after writing the files, when a verdict fails the O(gate).
 author:
   - mcpmesh maintainers (@mcpmesh)

@@ -53,6 +53,8 @@ options:
     description:
       - The Kubernetes version core kinds are validated against, as C(MAJOR.MINOR) or C(MAJOR.MINOR.PATCH).
       - kubernetes-validate bundles schemas for 1.25 to 1.37 and picks the newest one not above this version.
+        A version newer than its newest schemas (a newer node image) is validated against the newest ones,
+        with a warning; RV(schema_version) says which were used.
     type: str
     default: "1.36"
   strict:
@@ -64,11 +66,36 @@ options:
     description:
       - Strings that must not appear in any artifact, such as licence keys and private keys.
       - Their values are never logged or returned; a failure names only their position in this list.
+      - Prefer O(forbidden_digests), which keeps the secrets themselves out of the module's arguments.
     type: list
     elements: str
     default: []
+  forbidden_digests:
+    description:
+      - Secrets that must not appear in any artifact, given by digest instead of by value, so the secret
+        never becomes a module argument.
+      - Each entry is the SHA-256 of the secret (hexadecimal) and its length in UTF-8 bytes; every run of
+        that many bytes of every artifact is hashed and compared. In a role, for an ASCII secret,
+        C({{ secret | trim | hash('sha256') }}) and C({{ secret | trim | length }}).
+      - A failure names only the entry's position in this list.
+    type: list
+    elements: dict
+    default: []
+    version_added: 0.2.0
+    suboptions:
+      sha256:
+        description: The SHA-256 of the secret's UTF-8 bytes, as 64 hexadecimal digits.
+        type: str
+        required: true
+      length:
+        description: The secret's length in UTF-8 bytes.
+        type: int
+        required: true
 notes:
   - kubernetes-validate has no schemas for custom resources; that is why the collection keeps its own.
+  - Messages never quote the offending values (strings, objects and lists are named by their type), since a
+    secret put in the wrong place would be echoed otherwise. YAML whose aliases would expand beyond 100000 nodes
+    (an alias bomb) and files that are not UTF-8 text are refused.
 seealso:
   - name: kubernetes-validate
     description: The library used for core kinds.
@@ -91,8 +118,9 @@ EXAMPLES = r"""
     helm_values:
       - path: .mcpmesh/mcpmesh/cosmonic/control-values.yml
         chart: cosmonic-control
-    forbidden:
-      - "{{ cosmonic_license_key }}"
+    forbidden_digests:
+      - sha256: "{{ cosmonic_license_key | trim | hash('sha256') }}"
+        length: "{{ cosmonic_license_key | trim | length }}"
 """
 
 RETURN = r"""
@@ -143,17 +171,25 @@ errors:
   sample:
     - ".mcpmesh/mcpmesh/metallb/pool.yml: IPAddressPool/metallb-system/mcpmesh-pool: spec.addresses: [] should be non-empty"
 kubernetes_version:
-  description: The Kubernetes version the core kinds were validated against.
+  description: The Kubernetes version asked for (O(kubernetes_version) without a leading C(v)).
   returned: always
   type: str
   sample: "1.36"
+schema_version:
+  description:
+    - The C(MAJOR.MINOR) of the kubernetes-validate schemas the core kinds were validated against, the newest
+      bundled one not above RV(kubernetes_version).
+  returned: always
+  type: str
+  sample: "1.36"
+  version_added: 0.2.0
 """
 
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _artifacts, _schemas
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _artifacts, _schemas, _text
 
 try:
     import kubernetes_validate
@@ -172,13 +208,40 @@ except ImportError:
     HAS_JSONSCHEMA, JSONSCHEMA_IMPORT_ERROR = False, traceback.format_exc()
 
 
-def read_text(module: AnsibleModule, path: str) -> str:
+def read_text(module: AnsibleModule, path: str, errors: list) -> str | None:
+    """The file's text; None (with the reason in errors) when it is not UTF-8 text."""
     try:
         with open(path, encoding="utf-8") as handle:
             return handle.read()
     except OSError as exc:
         module.fail_json(msg=f"cannot read artifact {path}: {exc.strerror}; render it before validating it")
-    return ""  # not reached
+    except UnicodeDecodeError as exc:
+        errors.append(f"{path}: not UTF-8 text (byte {exc.start} cannot be read; a binary file?); "
+                      "an artifact is rendered YAML")
+    return None
+
+
+def schema_choice(module: AnsibleModule, version: str) -> tuple[str, str]:
+    """(the version passed to kubernetes-validate, its MAJOR.MINOR) for the version asked for.
+
+    kubernetes-validate refuses a version newer than its newest schemas; such a cluster (a newer
+    node image) is validated against the newest bundled schemas, with a warning.
+    """
+    bundled = sorted({_artifacts.minor_version(v) for v in kv_utils.all_versions()} - {None})
+    wanted = _artifacts.minor_version(version)
+    oldest = ".".join(map(str, bundled[0])) if bundled else "?"
+    newest = ".".join(map(str, bundled[-1])) if bundled else "?"
+    if wanted is None or not bundled or wanted < bundled[0]:
+        module.fail_json(
+            msg=f"kubernetes-validate has no schemas for Kubernetes {_text.clean(version, 40, keep_newlines=False)}; "
+            f"set kubernetes_version to a release between {oldest} and {newest} (newer releases use {newest})"
+        )
+    if wanted > bundled[-1]:
+        module.warn(f"kubernetes-validate bundles schemas up to Kubernetes {newest}; the core kinds are validated "
+                    f"against {newest}, not {version}. Fields new in {version} are refused with strict=true: "
+                    "upgrade kubernetes-validate, or set strict=false")
+        return newest, newest
+    return version, ".".join(map(str, max(v for v in bundled if v <= wanted)))
 
 
 def main() -> None:
@@ -194,6 +257,10 @@ def main() -> None:
             kubernetes_version=dict(type="str", default="1.36"),
             strict=dict(type="bool", default=True),
             forbidden=dict(type="list", elements="str", default=[], no_log=True),
+            forbidden_digests=dict(type="list", elements="dict", default=[], options=dict(
+                sha256=dict(type="str", required=True, no_log=False),
+                length=dict(type="int", required=True),
+            )),
         ),
         supports_check_mode=True,
     )
@@ -204,29 +271,28 @@ def main() -> None:
 
     version = module.params["kubernetes_version"].lstrip("v")
     strict = module.params["strict"]
-    bundled = sorted({_artifacts.minor_version(v) for v in kv_utils.all_versions()} - {None})
-    wanted = _artifacts.minor_version(version)
-    if wanted is None or not bundled or wanted < bundled[0]:
-        oldest = ".".join(map(str, bundled[0])) if bundled else "?"
-        newest = ".".join(map(str, bundled[-1])) if bundled else "?"
-        module.fail_json(
-            msg=f"kubernetes-validate has no schemas for Kubernetes {version}; "
-            f"set kubernetes_version to a release between {oldest} and {newest} (newer releases use {newest})"
-        )
+    digests = module.params["forbidden_digests"]
+    wrong = _artifacts.digest_problems(digests)
+    if wrong:
+        module.fail_json(msg="; ".join(wrong) + ". Give each secret's hash('sha256') and its length in bytes.")
+    checked_version, schema_version = schema_choice(module, version)
 
     def core_validate(obj: dict) -> str | None:
         try:
-            kubernetes_validate.validate(obj, version, strict=strict)
+            kubernetes_validate.validate(obj, checked_version, strict=strict)
         except SchemaNotFoundError as exc:
             raise LookupError(obj["kind"]) from exc
         except kubernetes_validate.ValidationError as exc:
-            return f"{_artifacts.json_path(exc.path)}: {exc.message}"
+            return f"{_artifacts.json_path(exc.path)}: {_artifacts.error_message(exc.message, exc.instance)}"
         return None
 
     objects, values, errors = [], [], []
     texts = {}
     for path in module.params["manifests"]:
-        texts[path] = text = read_text(module, path)
+        text = read_text(module, path, errors)
+        if text is None:
+            continue
+        texts[path] = text
         try:
             docs = _artifacts.load_documents(text, path)
             rows, found = _artifacts.validate_manifest_objects(
@@ -238,25 +304,31 @@ def main() -> None:
         objects.extend(rows)
         errors.extend(found)
     for entry in module.params["helm_values"]:
-        texts[entry["path"]] = text = read_text(module, entry["path"])
+        text = read_text(module, entry["path"], errors)
+        if text is None:
+            continue
+        texts[entry["path"]] = text
         errors.extend(
             _artifacts.validate_helm_values(text, entry["path"], entry["chart"], _schemas.HELM_VALUES, Draft7Validator)
         )
         values.append({"path": entry["path"], "chart": entry["chart"]})
     for path, text in texts.items():
-        hits = _artifacts.forbidden_hits(text, module.params["forbidden"])
-        if hits:
-            errors.append(
-                f"{path}: holds secret value(s) number {', '.join(map(str, hits))} of 'forbidden'; "
-                "secrets must go into Kubernetes Secrets or release_values with no_log, never into artifacts"
-            )
+        for option, hits in (("forbidden", _artifacts.forbidden_hits(text, module.params["forbidden"])),
+                             ("forbidden_digests", _artifacts.forbidden_digest_hits(text, digests))):
+            if hits:
+                errors.append(
+                    f"{path}: holds secret value(s) number {', '.join(map(str, hits))} of '{option}'; "
+                    "secrets must go into Kubernetes Secrets or release_values with no_log, never into artifacts"
+                )
 
-    result = dict(changed=False, objects=objects, values=values, kubernetes_version=version)
+    result = dict(changed=False, objects=objects, values=values, kubernetes_version=version,
+                  schema_version=schema_version)
     if errors:
+        errors = [_text.clean(error, 1000, keep_newlines=False) for error in errors]
         module.fail_json(
             msg=f"{len(errors)} problem(s) in the rendered artifacts; fix the template or the variables that feed it, "
-            "then run again: " + "; ".join(errors),
-            errors=errors,
+            "then run again: " + _text.names(errors, limit=20, sep="; "),
+            errors=errors[:200],
             **result,
         )
     module.exit_json(**result)

@@ -21,6 +21,7 @@ from conftest import free_port
 ROOT = Path(__file__).resolve().parent.parent.parent
 PEERS = ROOT / "tests" / "peers"
 PYTHON_PEER = PEERS / "python_server.py"
+PETSTORE_PEER = PEERS / "petstore_server.py"
 TS_PEER = PEERS / "ts" / "server.mjs"
 TS_READY = (PEERS / "ts" / "node_modules" / "@modelcontextprotocol" / "sdk" / "package.json").exists()
 HOST_HEADER = "petstore-mcp.localhost.cosmonic.sh"
@@ -44,7 +45,7 @@ class ServerProcess:
             self.proc = subprocess.Popen(self.command(), stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
         return self
 
-    def wait_listening(self, timeout: float = 30) -> ServerProcess:
+    def wait_listening(self, timeout: float = 90) -> ServerProcess:
         """Poll the port with a deadline (a readiness check, not a fixed sleep)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -86,6 +87,16 @@ class Peer(ServerProcess):
         if self.kind == "python":
             return [sys.executable, str(PYTHON_PEER), *common]
         return ["node", str(TS_PEER), *common]
+
+
+class PetstorePeer(ServerProcess):
+    """tests/peers/petstore_server.py on a free port (its switches in ``args``); ``url`` is its MCP endpoint."""
+
+    def __init__(self, *args: str, log_dir: Path | None = None):
+        port = free_port()
+        super().__init__("petstore", port, (log_dir or Path("/tmp")) / f"peer-petstore-{port}.log",
+                         [sys.executable, str(PETSTORE_PEER), "--port", str(port), *args])
+        self.url = f"http://127.0.0.1:{port}/v1/mcp"
 
 
 def start_all(peers: dict[str, Peer]) -> dict[str, Peer]:
@@ -256,3 +267,124 @@ class Doorstop:
             pass
         self.sock.close()
         self.thread.join(timeout=5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile endpoints: a server that trickles, lies about ids, sends invalid UTF-8 or deep JSON.
+
+INIT_RESULT = {"protocolVersion": "2025-11-25", "capabilities": {"tools": {}}, "serverInfo": {"name": "hostile", "version": "0"}}
+TRICKLE_FOR = 60.0  # seconds a trickling answer lasts: far beyond any timeout the tests give
+
+
+class Hostile(LocalHTTPServer):
+    """Each path answers POSTs with one hostile behaviour (see ``_hostile``); ``/ok`` is a tiny valid MCP server.
+
+    Trickling paths send one byte every 0.2 s for TRICKLE_FOR seconds, which resets any per-read socket
+    timeout: only a deadline for the whole request stops a client in time."""
+
+    def __init__(self) -> None:
+        self.stop_event = threading.Event()
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def _raw(self, data: bytes) -> None:
+                self.wfile.write(data)
+                self.wfile.flush()
+
+            def _trickle(self, head: bytes, drip: bytes) -> None:
+                self.close_connection = True
+                try:
+                    self._raw(head)
+                    until = time.monotonic() + TRICKLE_FOR
+                    while time.monotonic() < until and not owner.stop_event.wait(0.2):
+                        self._raw(drip)
+                except OSError:
+                    pass
+
+            def _json(self, body: bytes, extra: bytes = b"", status: bytes = b"200 OK") -> None:
+                self._raw(b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\n" + extra
+                          + b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+
+            def _sse(self, data: bytes) -> None:
+                self.close_connection = True
+                self._raw(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+                          b"event: message\r\ndata: " + data + b"\r\n\r\n")
+
+            def do_POST(self):  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                try:
+                    message = json.loads(raw or b"{}")
+                except ValueError:
+                    message = {}
+                if "id" not in message:
+                    return self._raw(b"HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n")
+                return self._hostile(self.path.strip("/"), message)
+
+            def do_DELETE(self):  # noqa: N802
+                self._raw(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+
+            def _answer(self, message: dict, result) -> bytes:
+                return json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": result}).encode()
+
+            def _hostile(self, path: str, message: dict):
+                method = message.get("method")
+                if path == "trickle-status":
+                    return self._trickle(b"H", b"T")
+                if path == "trickle-headers":
+                    return self._trickle(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nX-Slow: ", b"a")
+                if path == "trickle-chunk-line":
+                    return self._trickle(b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+                                         b"Transfer-Encoding: chunked\r\n\r\n", b"0")
+                if path == "trickle-body":
+                    return self._trickle(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                         b"Content-Length: 100000\r\n\r\n", b" ")
+                if path == "silent-headers":
+                    return self._trickle(b"", b"")
+                if path == "huge-header":
+                    return self._json(self._answer(message, INIT_RESULT), b"X-Huge: " + b"h" * 70000 + b"\r\n")
+                if path == "many-headers":
+                    return self._json(self._answer(message, INIT_RESULT),
+                                      b"".join(b"X-H%d: v\r\n" % number for number in range(150)))
+                if path in ("true-id", "float-id", "string-id"):
+                    wrong = {"true-id": True, "float-id": 1.0, "string-id": "1"}[path]
+                    return self._json(json.dumps({"jsonrpc": "2.0", "id": wrong, "result": INIT_RESULT}).encode())
+                if path == "true-id-sse":
+                    return self._sse(json.dumps({"jsonrpc": "2.0", "id": True, "result": INIT_RESULT}).encode())
+                if path == "bad-utf8-json":
+                    return self._json(b'{"jsonrpc": "2.0", "id": 1, "result": {"protocolVersion": "\xff\xfe"}}')
+                if path == "bad-utf8-sse":
+                    return self._sse(b'{"jsonrpc": "2.0", "id": 1, "result": {"serverInfo": "\xc3\x28"}}')
+                if path == "deep-json":
+                    return self._json(b'{"jsonrpc": "2.0", "id": 1, "result": ' + b"[" * 100000 + b"]" * 100000 + b"}")
+                if path == "deep-sse":
+                    return self._sse(b'{"jsonrpc": "2.0", "id": 1, "result": ' + b"{\"a\":" * 50000 + b"1" + b"}" * 50000 + b"}")
+                if path == "nan-json":
+                    return self._json(b'{"jsonrpc": "2.0", "id": 1, "result": {"protocolVersion": NaN}}')
+                if path == "echo-headers":  # a server that quotes the request in its error page
+                    body = ("Unauthorized. You sent:\n" + str(self.headers)).encode()
+                    return self._raw(b"HTTP/1.1 401 Unauthorized\r\nContent-Type: text/plain\r\nContent-Length: "
+                                     + str(len(body)).encode() + b"\r\n\r\n" + body)
+                if path == "session-control" and method == "initialize":
+                    return self._json(self._answer(message, INIT_RESULT), b"Mcp-Session-Id: abc\x01def\r\n")
+                if method == "initialize":
+                    return self._json(self._answer(message, INIT_RESULT))
+                if method == "tools/list":
+                    tools = {"tools": [{"name": "t", "inputSchema": {"type": "object"}}]}
+                    if path == "cursor-object":
+                        tools["nextCursor"] = {"page": 2}
+                    if path == "cursor-number":
+                        tools["nextCursor"] = 2
+                    return self._json(self._answer(message, tools))
+                return self._json(self._answer(message, {"content": [{"type": "text", "text": "[1]"}]}))
+
+        super().__init__(Handler)
+
+    def __exit__(self, *exc) -> None:
+        self.stop_event.set()
+        super().__exit__(*exc)

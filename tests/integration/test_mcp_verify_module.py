@@ -263,7 +263,7 @@ def test_misbehaving_endpoints_fail_clearly_and_in_time(tmp_path, bad):
         "big": "larger than max_response_bytes (65536)",
         "big_stream": "passed max_response_bytes (65536) without the response to request id 1",
         "never": "the answer was not complete within timeout 1.5 s",
-        "silent": "reading the answer failed",
+        "silent": "the answer was not complete within timeout 1 s",
         "auth_missing": "HTTP 401, content-type application/json, body '{\"error\": \"invalid_token\"}'). Hint: the server wants credentials",
         "redirect": "HTTP 307",
     }
@@ -271,7 +271,6 @@ def test_misbehaving_endpoints_fail_clearly_and_in_time(tmp_path, bad):
         res = results[key]
         assert res["failed"] and res["msg"].startswith(f"MCP verification of {tasks[key]['url']} failed: initialize: "), (key, res["msg"])
         assert words in res["msg"], (key, res["msg"])
-    assert "timed out" in results["silent"]["msg"]
     opened = results["open_after_answer"]
     assert not opened.get("failed"), opened["msg"]
     assert opened["server_info"]["name"] == "open-stream" and opened["calls"][0]["passed"]

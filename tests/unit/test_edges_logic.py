@@ -131,17 +131,17 @@ def test_patterns_do_not_match_more_than_they_say():
 
 def test_namespace_defaults_to_the_checked_one():
     # the source namespace defaults to petstore, where the HostGroup is not
-    missing, _ = _edges.judge(edges("edges-petstore-secured.json"), expect({"src": "hostgroup-*", "dst": "petstore"}), True)
+    missing, _problems = _edges.judge(edges("edges-petstore-secured.json"), expect({"src": "hostgroup-*", "dst": "petstore"}), True)
     assert missing and missing[0]["src_namespace"] == "petstore"
 
 
 def test_nothing_expected_means_every_edge_secured_and_at_least_one():
     assert _edges.judge(edges("edges-petstore-secured.json"), [], True) == ([], [])
-    _, problems = _edges.judge(edges("edges-petstore-no-identity.json"), [], True)
+    _missing, problems = _edges.judge(edges("edges-petstore-no-identity.json"), [], True)
     assert len(problems) == 1 and "not mTLS" in problems[0]
-    _, problems = _edges.judge([], [], True)
+    _missing, problems = _edges.judge([], [], True)
     assert len(problems) == 1 and "no edge at all" in problems[0]
-    _, problems = _edges.judge([], [], False)
+    _missing, problems = _edges.judge([], [], False)
     assert len(problems) == 1
 
 

@@ -169,10 +169,10 @@ def test_unknown_gate_is_refused():
 
 
 def test_thresholds_table_matches_the_seed():
-    rows = {r["metric"]: (r["good"], r["critical"]) for r in _slo.thresholds()}
+    rows = {r["metric"]: (r["good"], r["warning"], r["critical"]) for r in _slo.thresholds()}
     assert rows == {
-        "success_rate": ("> 99.9 %", "< 99 %"),
-        "p50_ms": ("< 10 ms", "> 100 ms"),
-        "p99_ms": ("< 100 ms", "> 1000 ms"),
-        "meshed_ratio": ("= 100 %", "< 90 %"),
+        "success_rate": ("> 99.9 %", "99 % .. 99.9 %", "< 99 %"),
+        "p50_ms": ("< 10 ms", "10 .. 100 ms", "> 100 ms"),
+        "p99_ms": ("< 100 ms", "100 .. 1000 ms", "> 1000 ms"),
+        "meshed_ratio": ("= 100 %", "90 % .. 100 % (below 100 %)", "< 90 %"),
     }

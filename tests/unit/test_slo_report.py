@@ -17,7 +17,7 @@ import pytest
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _slo_report as rep
 
 random.seed(7)
-SAMPLES = [round(random.lognormvariate(3.4, 0.6), 3) for _ in range(500)]
+SAMPLES = [round(random.lognormvariate(3.4, 0.6), 3) for _index in range(500)]
 PETSTORE = {"workload": "petstore", "success_rate": 0.9995, "p50_ms": 34.0, "p99_ms": 120.5, "meshed_ratio": 1.0,
             "latency_samples_ms": SAMPLES, "source": "linkerd viz stat --from deploy/hostgroup-default"}
 ECHO = {"workload": "echo", "success_rate": None, "p50_ms": 1.5, "p99_ms": 2.0, "meshed_ratio": 0.5}
@@ -82,7 +82,7 @@ def page_of(*measurements, title="Key Metrics") -> tuple[Page, str]:
 
 
 def test_table_cells_carry_the_figures_and_verdicts():
-    page, _ = page_of(PETSTORE, ECHO)
+    page, _html = page_of(PETSTORE, ECHO)
     expected = {
         ("petstore", "success_rate"): (0.9995, "good", "99.95 %"),
         ("petstore", "p50_ms"): (34.0, "warning", "34 ms"),
@@ -105,7 +105,7 @@ def test_table_cells_carry_the_figures_and_verdicts():
 
 
 def test_each_verdict_has_a_distinct_colour():
-    page, _ = page_of(PETSTORE)
+    page, _html = page_of(PETSTORE)
     colours = {}
     for verdict in ("good", "warning", "critical"):
         rule = page.style.split(f".v-{verdict} {{", 1)[1].split("}", 1)[0]
@@ -114,7 +114,7 @@ def test_each_verdict_has_a_distinct_colour():
 
 
 def test_latency_svg_is_there_with_the_samples_percentiles():
-    page, _ = page_of(PETSTORE, ECHO)
+    page, _html = page_of(PETSTORE, ECHO)
     svgs = [a for t, a in page.tags if t == "svg"]
     assert len(svgs) == 1  # echo gave no samples
     svg = svgs[0]
@@ -140,10 +140,10 @@ def test_latency_svg_is_there_with_the_samples_percentiles():
 
 
 def test_few_or_equal_samples_still_draw():
-    page, _ = page_of(dict(PETSTORE, latency_samples_ms=[5.0]))
+    page, _html = page_of(dict(PETSTORE, latency_samples_ms=[5.0]))
     curve = [a for t, a in page.tags if t == "polyline"][0]
     assert len(curve["points"].split()) == 1
-    page, _ = page_of(dict(PETSTORE, latency_samples_ms=[0.0, 0.0, 0.0]))
+    page, _html = page_of(dict(PETSTORE, latency_samples_ms=[0.0, 0.0, 0.0]))
     assert [a for t, a in page.tags if t == "svg"][0]["data-p99-ms"] == "0.0"
 
 
