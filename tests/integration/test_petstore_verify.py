@@ -418,8 +418,11 @@ def test_verify_fails_without_the_host_header(tmp_path, start_server):
 
 
 def test_whole_verification_passes_on_a_healthy_stack(tmp_path, backend, cluster, start_server):
+    """Every step passes. The gate is off here only because the MCP row's latency is this test machine's
+    (a loaded 2-core host can push a loopback p50 past the seed's 100 ms); the verdicts are checked below,
+    and the gate itself by the load-failure test, whose success rate does not depend on the machine."""
     server = start_server()
-    res = run_full(tmp_path, server.url, cluster)
+    res = run_full(tmp_path, server.url, cluster, petstore_verify_gate="none")
     assert res.rc == 0, res
     assert res.localhost["failed"] == 0, res
     # The marker pet went through MCP to the backend, was found there through the service proxy, and is gone.
@@ -442,7 +445,9 @@ def test_whole_verification_passes_on_a_healthy_stack(tmp_path, backend, cluster
     assert str(tmp_path / "report" / "index.html") in res.flat, res
     verdicts = {w["workload"]: {m: v["verdict"] for m, v in w["metrics"].items()} for w in report["workloads"]}
     assert set(verdicts) == {"petstore-mcp (MCP)", "petstore (Linkerd)"}, verdicts
-    assert all(v != "critical" for metrics in verdicts.values() for v in metrics.values()), verdicts
+    assert verdicts["petstore (Linkerd)"] == {"success_rate": "good", "p50_ms": "good", "p99_ms": "good",
+                                              "meshed_ratio": "good"}, verdicts
+    assert verdicts["petstore-mcp (MCP)"]["success_rate"] == "good" == verdicts["petstore-mcp (MCP)"]["meshed_ratio"]
     backend_row = next(w for w in report["workloads"] if w["workload"] == "petstore (Linkerd)")["metrics"]
     # The figures of stat-from-host.json and the mesh share of the stand-in namespace (one meshed pod).
     assert {m: v["value"] for m, v in backend_row.items()} == {
@@ -516,7 +521,7 @@ def test_load_failures_are_counted_with_their_reasons_and_gated(tmp_path, backen
     res = run_full(tmp_path, server.url, cluster, petstore_verify_marker=False)
     assert res.rc != 0, res
     assert "Failure reasons (most frequent first)" in res.flat and "Internal Server Error" in res.flat, res
-    assert "Key Metrics critical" in res.flat, res
+    assert "Key Metrics critical" in res.flat and "petstore-mcp (MCP): success_rate critical" in res.flat, res
     assert (tmp_path / "report" / "index.html").exists()
     # Gate none: the same figures are reported, and the run passes.
     backend.find_calls = 0
@@ -531,7 +536,11 @@ def test_no_traffic_from_the_host_is_not_measured_and_critical(tmp_path, backend
     server = start_server()
     res = run_full(tmp_path, server.url, cluster, petstore_verify_marker=False, petstore_verify_edges=False)
     assert res.rc != 0, res
-    assert "Key Metrics critical" in res.flat, res
+    for metric in ("success_rate", "p50_ms", "p99_ms"):
+        assert f"petstore (Linkerd): {metric} critical" in res.flat, res
+    report = json.loads((tmp_path / "report" / "slo.json").read_text())
+    backend_row = next(w for w in report["workloads"] if w["workload"] == "petstore (Linkerd)")["metrics"]
+    assert "not measured" in backend_row["success_rate"]["reason"], backend_row
 
 
 def test_check_mode_writes_nothing_and_says_what_it_skipped(tmp_path, backend, cluster, start_server):
