@@ -237,6 +237,7 @@ class Cluster:
         self.kubeconfig = api.kubeconfig(tmp_path / "kubeconfig")
         self.edges = {"petstore": "edges-petstore-healthy.json", "cosmonic-system": "edges-cosmonic-system-healthy.json"}
         self.stat = "stat-from-host.json"
+        self.service = "petstore/petstore:8080"  # the Service the API server knows (namespace/name:port)
         self.service_backend = service_backend
         api.objects[("petstore", "pods")] = [pod("petstore-6d5f7c9b8-x2k4q", "petstore")]
         api.objects[("cosmonic-system", "deployments")] = [
@@ -252,7 +253,7 @@ class Cluster:
             "STANDIN_FIXTURES": str(FIXTURES),
             "STANDIN_EDGES": json.dumps(self.edges),
             "STANDIN_STAT": self.stat,
-            "STANDIN_SERVICE": "petstore/petstore:8080",
+            "STANDIN_SERVICE": self.service,
             "STANDIN_SERVICE_URL": self.service_backend.base,
         }
 
@@ -477,6 +478,17 @@ def test_a_marker_written_before_a_failure_is_deleted(tmp_path, backend, cluster
     assert "post_pet" in res.flat, res
     assert backend.markers() == []
     assert any(r.startswith("DELETE /api/v3/pet/") for r in backend.requests), backend.requests
+
+
+def test_an_unreadable_backend_fails_saying_so_and_leaves_no_marker(tmp_path, backend, cluster, start_server):
+    """The Service is not there (another name): not a SERVICE_URL verdict, and the MCP delete still cleans up."""
+    cluster.service = "petstore/petstore-api:8080"
+    server = start_server()
+    res = run_full(tmp_path, server.url, cluster, petstore_verify_traffic=False, petstore_verify_edges=False)
+    assert res.rc != 0, res
+    assert "Could not read GET /api/v3/pet/" in res.flat and "does not exist" in res.flat, res
+    assert "not using SERVICE_URL" not in res.flat, res
+    assert backend.markers() == []
 
 
 def test_the_service_proxy_deletes_a_marker_the_mcp_delete_left(tmp_path, backend, cluster, start_server):
