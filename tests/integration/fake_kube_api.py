@@ -5,7 +5,8 @@
 documents (``/api``, ``/apis``, ``/api/v1``, ``/apis/<group>/<version>``: the kinds each group
 serves), then lists ``.../namespaces/<ns>/<plural>`` or gets ``.../<plural>/<name>``. The answers
 have the shapes of the Kubernetes API (APIVersions, APIGroupList, APIResourceList, a List of items);
-the objects are the ones a test puts in ``objects``. It only reads: no watch, no write.
+the objects are the ones a test puts in ``objects``. No watch; a PATCH is recorded in ``patches``
+and answered with the object unchanged (so a restart is seen, and the pods stay what the test says).
 """
 from __future__ import annotations
 
@@ -47,6 +48,7 @@ class FakeApiServer(LocalHTTPServer):
     def __init__(self) -> None:
         self.objects: dict[tuple[str, str], list[dict]] = {}
         self.requests: list[str] = []
+        self.patches: list[tuple[str, dict]] = []
         api = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -71,6 +73,13 @@ class FakeApiServer(LocalHTTPServer):
                                   "verbs": ["get", "list"]} for plural, kind, namespaced in API_RESOURCES[path]]
                     return self._json({"kind": "APIResourceList", "groupVersion": path.split("/", 2)[2],
                                        "resources": resources})
+                return self._objects(path)
+
+            def do_PATCH(self):  # noqa: N802
+                path = urlparse(self.path).path
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                api.requests.append(f"PATCH {path}")
+                api.patches.append((path, body))
                 return self._objects(path)
 
             def _objects(self, path: str):

@@ -117,3 +117,59 @@ def test_echo_mesh_always_fails_without_linkerd(tmp_path, api, echo):
     res = run_echo_verify(tmp_path, api, echo, metallb_echo_mesh="always")
     assert res.rc != 0, res
     assert "metallb_echo_mesh=always, but Linkerd's proxy injector" in res.flat, res
+
+
+def run_restart_annotated(tmp_path: Path, api: FakeApiServer):
+    playbook = tmp_path / "restart.yml"
+    playbook.write_text(
+        "- name: Restart what asked for injection before Linkerd.\n"
+        "  hosts: localhost\n"
+        "  gather_facts: false\n"
+        "  tasks:\n"
+        "    - name: Restart the un-meshed Deployments of annotated namespaces.\n"
+        "      ansible.builtin.include_role:\n"
+        "        name: mcpmesh.platform.linkerd\n"
+        "        tasks_from: restart_annotated\n")
+    extra_vars = {"linkerd_apply": True, "linkerd_kubeconfig": str(api.kubeconfig(tmp_path / "kubeconfig")),
+                  "linkerd_restart_timeout": 10}
+    res = run_playbook(playbook, extra_vars=extra_vars, timeout=300)
+    res.flat = " ".join(res.stdout.split())
+    return res
+
+
+def namespace(name: str, inject: str | None) -> dict:
+    return {"metadata": {"name": name, **({"annotations": {"linkerd.io/inject": inject}} if inject else {})}}
+
+
+def test_linkerd_installed_after_metallb_restarts_echo(tmp_path):
+    """MetalLB first: echo runs without a proxy; after installing, the linkerd role restarts it, and only the
+    Deployments of namespaces annotated for injection. The stand-in's pods stay un-meshed, so the check of
+    the new pods fails, naming echo: the restart happened and was checked."""
+    with FakeApiServer() as api:
+        api.objects[("", "namespaces")] = [namespace("echo", "enabled"), namespace("default", None),
+                                           namespace("linkerd", "disabled")]
+        api.objects[("echo", "deployments")] = [deployment("echo", "echo", {"app": "echo"})]
+        api.objects[("echo", "pods")] = [{**pod("echo-5d8f-abcde", "echo", meshed=False),
+                                          "metadata": {"name": "echo-5d8f-abcde", "namespace": "echo",
+                                                       "labels": {"app": "echo"}}}]
+        res = run_restart_annotated(tmp_path, api)
+        assert res.rc != 0, res
+        assert "these Deployments in echo still run pods without a linkerd-proxy: echo" in res.flat, res
+        patched = [path for path, _ in api.patches]
+        assert patched == ["/apis/apps/v1/namespaces/echo/deployments/echo"], api.patches
+        restarted_at = api.patches[0][1]["spec"]["template"]["metadata"]["annotations"]
+        assert "kubectl.kubernetes.io/restartedAt" in restarted_at, api.patches
+        assert not any("/namespaces/default/" in r for r in api.requests), api.requests
+
+
+def test_a_meshed_cluster_restarts_nothing(tmp_path):
+    with FakeApiServer() as api:
+        api.objects[("", "namespaces")] = [namespace("echo", "enabled")]
+        api.objects[("echo", "deployments")] = [deployment("echo", "echo", {"app": "echo"})]
+        api.objects[("echo", "pods")] = [{**pod("echo-5d8f-abcde", "echo", meshed=True),
+                                          "metadata": {"name": "echo-5d8f-abcde", "namespace": "echo",
+                                                       "labels": {"app": "echo"}}}]
+        res = run_restart_annotated(tmp_path, api)
+        assert res.rc == 0, res
+        assert res.localhost["changed"] == 0, res
+        assert api.patches == []
