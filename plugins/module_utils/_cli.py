@@ -182,3 +182,8 @@ def check_seconds(module, *names: str) -> None:
             _deadline.Deadline(max(value, 0) if _text.finite_number(value) else value, clock=lambda: 0.0)
         except ValueError as exc:
             module.fail_json(msg=f"{name}: {exc}".replace("the timeout", "it"))
+
+
+def wait_spec(timeout: int, interval: int = 5, interval_name: str = "poll_interval") -> dict:
+    """The argument spec of a bounded wait: ``wait_timeout`` and the seconds between two attempts."""
+    return {"wait_timeout": dict(type="int", default=timeout), interval_name: dict(type="int", default=interval)}

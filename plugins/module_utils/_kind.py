@@ -65,7 +65,7 @@ def config_problems(config, name: str | None = None) -> list[str]:
         problems.append(f"kind must be Cluster, not {_text.quote(config.get('kind'))}")
     if config.get("apiVersion") != API_VERSION:
         problems.append(f"apiVersion must be {API_VERSION}, not {_text.quote(config.get('apiVersion'))}")
-    problems += [f"unknown key {_text.quote(key)}" for key in sorted(set(config) - _TOP_KEYS, key=str)]
+    problems += _unknown_keys(config, _TOP_KEYS, "")
     if name and config.get("name") not in (None, name):
         problems.append(f"name {_text.quote(config.get('name'))} differs from the cluster name {name!r} (--name wins; "
                         "render the config with the same name)")
@@ -73,7 +73,7 @@ def config_problems(config, name: str | None = None) -> list[str]:
     if not isinstance(networking, dict):
         problems.append("networking must be a mapping")
         networking = {}
-    problems += [f"networking: unknown key {_text.quote(key)}" for key in sorted(set(networking) - _NETWORKING_KEYS, key=str)]
+    problems += _unknown_keys(networking, _NETWORKING_KEYS, "networking")
     if "ipFamily" in networking and networking["ipFamily"] not in ("ipv4", "ipv6", "dual"):
         problems.append(f"networking.ipFamily must be ipv4, ipv6 or dual, not {_text.quote(networking['ipFamily'])}")
     if "apiServerPort" in networking:
@@ -91,12 +91,8 @@ def config_problems(config, name: str | None = None) -> list[str]:
     if "control-plane" not in roles:
         problems.append("nodes must include a control-plane node")
     seen: dict[tuple, str] = {}
-    for index, node in enumerate(nodes):
-        where = f"nodes[{index}]"
-        if not isinstance(node, dict):
-            problems.append(f"{where} must be a mapping")
-            continue
-        problems += [f"{where}: unknown key {_text.quote(key)}" for key in sorted(set(node) - _NODE_KEYS, key=str)]
+    for where, node in _mappings(nodes, "nodes", problems):
+        problems += _unknown_keys(node, _NODE_KEYS, where)
         if node.get("role") not in ("control-plane", "worker"):
             problems.append(f"{where}.role must be control-plane or worker, not {_text.quote(node.get('role'))}")
         image = node.get("image")
@@ -108,12 +104,8 @@ def config_problems(config, name: str | None = None) -> list[str]:
         if not isinstance(mappings, list):
             problems.append(f"{where}.extraPortMappings must be a list")
             continue
-        for number, mapping in enumerate(mappings):
-            spot = f"{where}.extraPortMappings[{number}]"
-            if not isinstance(mapping, dict):
-                problems.append(f"{spot} must be a mapping")
-                continue
-            problems += [f"{spot}: unknown key {_text.quote(key)}" for key in sorted(set(mapping) - _MAPPING_KEYS, key=str)]
+        for spot, mapping in _mappings(mappings, f"{where}.extraPortMappings", problems):
+            problems += _unknown_keys(mapping, _MAPPING_KEYS, spot)
             if not _port(mapping.get("containerPort")) or mapping.get("containerPort") == 0:
                 problems.append(f"{spot}.containerPort must be a port number, not {_text.quote(mapping.get('containerPort'))}")
             host_port = mapping.get("hostPort", 0)
@@ -131,6 +123,21 @@ def config_problems(config, name: str | None = None) -> list[str]:
                                     f"(already mapped by {seen[key]}); each host port can be mapped once")
                 seen.setdefault(key, spot)
     return problems
+
+
+def _mappings(items: list, where: str, problems: list):
+    """``(where[i], item)`` for the items that are mappings; a problem line for each that is not."""
+    for index, item in enumerate(items):
+        if isinstance(item, dict):
+            yield f"{where}[{index}]", item
+        else:
+            problems.append(f"{where}[{index}] must be a mapping")
+
+
+def _unknown_keys(mapping: dict, known: set, where: str) -> list[str]:
+    """A line for every key kind does not know, sorted (keys of any type)."""
+    prefix = f"{where}: " if where else ""
+    return [f"{prefix}unknown key {_text.quote(key)}" for key in sorted(set(mapping) - known, key=str)]
 
 
 def _address_problem(value, where: str) -> list[str]:

@@ -2,11 +2,15 @@
 # Note that this module util is PRIVATE to the collection. It can have breaking changes at any time.
 """An MCP client over Streamable HTTP, for verifying servers: the whole session logic, no Ansible.
 
-The HTTP exchange itself is injected (``send``), so the module supplies one built on Ansible's
-``open_url`` and the tests can drive the logic directly. ``send(method, url, headers, body, timeout)``
-returns an object with ``status`` (int), ``headers`` (a mapping or ``(name, value)`` pairs),
-``read(size)`` (whatever is available, at most ``size`` bytes; ``b""`` at the end) and
-``close()``; it raises :class:`TransportError` when no HTTP answer came at all.
+The HTTP exchange itself is injected (``send``), so the module supplies the deadline-bound one of
+``_mcp_http`` and the tests can drive the logic directly. ``send(method, url, headers, body, timeout)``
+(``timeout``: the seconds left for the whole request) returns an object with ``status`` (int),
+``headers`` (a mapping or ``(name, value)`` pairs), ``read(size)`` (whatever is available, at most
+``size`` bytes; ``b""`` at the end) and ``close()``; it raises :class:`TransportError` when no HTTP
+answer came at all, :class:`TransportTimeout` when the deadline passed.
+
+Answers are judged by :class:`Judge` (error signals, the declared outputSchema, ``expect``,
+``schema``); everything read from a server is bounded (size, JSON depth) and strict (ids, UTF-8).
 
 What happens on the wire is described in docs/mcp_verify.md.
 """
@@ -19,7 +23,6 @@ import re
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils._mcp_sse import SseError, SseParser
 
@@ -232,7 +235,7 @@ def header_problem(name, value) -> str | None:
     return None
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]|\x1b\[[0-9;?]*[A-Za-z]")
+_CONTROL = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def control_free(text: str) -> str:
@@ -262,6 +265,25 @@ def json_depth_exceeds(value, limit: int = MAX_JSON_DEPTH) -> bool:
     return False
 
 
+def has_lone_surrogate(value) -> bool:
+    """Whether a string anywhere in the value (keys too) holds a lone UTF-16 surrogate, which no UTF-8 text can carry
+    (ansible-core refuses such a module result). Iterative: safe on any input."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _refuse_constant(name: str):
     raise ValueError(f"{name} is not a JSON value")
 
@@ -283,6 +305,8 @@ def decode_json(data: bytes | str):
         raise JsonProblem(f"the answer is not JSON ({exc})") from None
     if json_depth_exceeds(value):
         raise JsonProblem(f"the answer's JSON nests deeper than {MAX_JSON_DEPTH} levels")
+    if has_lone_surrogate(value):
+        raise JsonProblem("the answer's JSON holds a lone surrogate escape (such as \\ud800), which is no Unicode character")
     return value
 
 
@@ -416,10 +440,9 @@ def compile_expectation(expression: str):
         raise ValueError("an expectation must be a non-empty JMESPath expression")
     try:
         return jmespath.compile(expression)
-    except JMESPathError as exc:
-        raise ValueError(f"{expression!r} is not a JMESPath expression: {shorten(str(exc), 200)}") from exc
-    except (RecursionError, TypeError, ValueError) as exc:
-        raise ValueError(f"{shorten(expression, 100)!r} is not a JMESPath expression: {type(exc).__name__}") from exc
+    except (JMESPathError, RecursionError, TypeError, ValueError) as exc:  # JMESPathError is a ValueError
+        detail = shorten(str(exc), 200) if isinstance(exc, JMESPathError) else type(exc).__name__
+        raise ValueError(f"{shorten(expression, 200)!r} is not a JMESPath expression: {detail}") from exc
 
 
 def truthy(value) -> bool:
@@ -454,9 +477,9 @@ def schema_validator(schema, where: str):
         cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
         cls.check_schema(schema)
         return cls(schema)
-    except SchemaError as exc:
-        raise ValueError(f"{where} is not a valid JSON Schema: {shorten(exc.message, 200)}") from None
-    except (RecursionError, TypeError, ValueError, LookupError) as exc:
+    except (SchemaError, RecursionError, TypeError, ValueError, LookupError) as exc:
+        if isinstance(exc, SchemaError):
+            raise ValueError(f"{where} is not a valid JSON Schema: {shorten(exc.message, 200)}") from None
         raise ValueError(f"{where} is not a usable JSON Schema: {type(exc).__name__}: {shorten(str(exc), 200)}") from None
 
 

@@ -117,14 +117,12 @@ def split_url(url: str) -> tuple[str, str, int, str]:
 class Response:
     """An HTTP answer whose every read is bounded by the request's deadline."""
 
-    def __init__(self, conn, raw: http.client.HTTPResponse, sock, token: int, deadline: float, timeout: float,
-                 watchdog: Watchdog):
+    def __init__(self, conn, raw: http.client.HTTPResponse, sock, token: int, deadline: float, watchdog: Watchdog):
         self._conn = conn
         self._raw = raw
         self._sock = sock
         self._token = token
         self._deadline = deadline
-        self._timeout = timeout
         self._watchdog = watchdog
         self.status = raw.status
         self.headers = list(raw.getheaders())
@@ -207,7 +205,7 @@ class HttpTransport:
             self._addresses[key] = addresses
         return addresses
 
-    def _connect(self, host: str, port: int, deadline: float, timeout: float) -> tuple[socket.socket, int]:
+    def _connect(self, host: str, port: int, deadline: float) -> tuple[socket.socket, int]:
         last: Exception | None = None
         for family, kind, proto, _name, address in self._resolve(host, port, deadline):
             left = deadline - self.watchdog.clock()
@@ -233,7 +231,7 @@ class HttpTransport:
         except ValueError as exc:
             raise TransportError(str(exc)) from None
         deadline = self.watchdog.clock() + timeout
-        sock, token = self._connect(host, port, deadline, timeout)
+        sock, token = self._connect(host, port, deadline)
         phase = "while sending the request"
         try:
             if scheme == "https":
@@ -268,4 +266,4 @@ class HttpTransport:
                 raise TransportTimeout(f"timed out {phase}") from None
             detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             raise TransportError(f"failed {phase}: {detail}") from None
-        return Response(conn, raw, sock, token, deadline, timeout, self.watchdog)
+        return Response(conn, raw, sock, token, deadline, self.watchdog)

@@ -174,7 +174,7 @@ stderr:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _kind, _text, _yaml
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, check_seconds, failure
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, check_seconds, failure, wait_spec
 
 # Each kubectl call is bounded by its own --request-timeout; this bounds the process as well.
 KUBECTL_TIMEOUT = 30
@@ -281,8 +281,7 @@ def main() -> None:
             config=dict(type="path"),
             image=dict(type="str"),
             runtime=dict(type="str", choices=["docker", "podman", "auto"], default="auto"),
-            wait_timeout=dict(type="int", default=300),
-            wait_sleep=dict(type="int", default=5),
+            **wait_spec(300, interval_name="wait_sleep"),
             validate_only=dict(type="bool", default=False),
             **K8S_ARG_SPEC,
         ),

@@ -16,7 +16,6 @@ description:
     only with O(fail_on_warnings=true).
   - While checks fail it runs them again until O(wait_timeout) seconds have passed, so it can follow a
     control plane that is still starting. Each run also gets the remaining time as C(--wait).
-  - The module only reads; it changes nothing.
 author:
   - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
@@ -149,7 +148,7 @@ stderr:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _linkerd, _text
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, check_seconds, failure
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, check_seconds, failure, wait_spec
 
 # What a run of the CLI may take beyond the --wait it is given before it is stopped.
 GRACE = 60
@@ -207,8 +206,7 @@ def main() -> None:
             viz=dict(type="bool", default=False),
             proxy=dict(type="bool", default=False),
             pre=dict(type="bool", default=False),
-            wait_timeout=dict(type="int", default=300),
-            poll_interval=dict(type="int", default=5),
+            **wait_spec(300),
             fail_on_warnings=dict(type="bool", default=False),
         ),
         supports_check_mode=True,

@@ -16,6 +16,8 @@ description:
     traffic first; while an edge is missing or not mTLS, the command is run again until O(wait_timeout) seconds
     have passed.
   - The edges listed are those whose source or destination is in O(namespace).
+  - Output that is not the CLI's JSON (the table format, an error page, binary) fails at once, whatever
+    O(fail_on_problems) says.
   - The module only reads; it changes nothing.
 author:
   - mcpmesh maintainers (@mcpmesh)
@@ -71,7 +73,7 @@ options:
     type: bool
     default: true
   wait_timeout:
-    description: Seconds to keep reading the edges while a check fails. V(0) reads them once.
+    description: Seconds to keep reading the edges while a check fails. V(0) (or less) reads them once.
     type: int
     default: 60
   poll_interval:
@@ -168,10 +170,10 @@ cmd:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _edges
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, check_seconds, wait_spec
 from ansible_collections.mcpmesh.platform.plugins.module_utils._deadline import Deadline, poll
 
-MIN_COMMAND_S = 10.0  # the last reading gets at least this long, even at the deadline
+MIN_COMMAND_S = 30.0  # a reading may take this long even at the deadline (the CLI runs its health checks first)
 
 
 def main() -> None:
@@ -189,8 +191,7 @@ def main() -> None:
             resource=dict(type="str", default="deployment"),
             expected=dict(type="list", elements="dict", default=[], options=expected_spec),
             require_identity=dict(type="bool", default=True),
-            wait_timeout=dict(type="int", default=60),
-            poll_interval=dict(type="int", default=5),
+            **wait_spec(60),
             linkerd_path=dict(type="path"),
             fail_on_problems=dict(type="bool", default=True),
             **K8S_ARG_SPEC,
@@ -198,14 +199,13 @@ def main() -> None:
         supports_check_mode=True,
     )
     params = module.params
+    check_seconds(module, "wait_timeout", "poll_interval")
     try:
         _edges.check_resource(params["resource"])
         expected = _edges.normalize_expected(params["expected"], params["namespace"])
-        deadline = Deadline(params["wait_timeout"])
-        if params["poll_interval"] < 0:
-            raise ValueError("poll_interval must be 0 or more seconds")
     except ValueError as exc:
         module.fail_json(msg=f"{exc}.")
+    deadline = Deadline(max(params["wait_timeout"], 0))
     linkerd = Cli(module, "linkerd", "linkerd_path", why="run `linkerd viz edges`")
     args = linkerd.k8s_args("linkerd") + ["viz", "edges", params["resource"], "-n", params["namespace"], "-o", "json"]
 
@@ -227,7 +227,7 @@ def main() -> None:
             reading.update(missing=missing, problems=problems)
         return reading
 
-    reading, attempts = poll(attempt, deadline, params["poll_interval"],
+    reading, attempts = poll(attempt, deadline, max(params["poll_interval"], 1),
                              done=lambda r: r["garbage"] is not None or not r["problems"])
     run = reading["run"]
     result = dict(changed=False, edges=reading["edges"], missing=reading["missing"], problems=reading["problems"],

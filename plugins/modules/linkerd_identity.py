@@ -221,6 +221,11 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _linkerd_certs, _text
 
 
+# The options passed to _linkerd_certs.resolve under their own names.
+RESOLVE_OPTIONS = ("anchor_cert_pem", "anchor_key_pem", "issuer_cert_pem", "issuer_key_pem", "renew_before_days",
+                   "issuer_validity_days", "anchor_validity_days", "rotate_anchor", "trust_domain", "namespace")
+
+
 def secret_data(pems: dict) -> dict | None:
     """The Secret data (base64 values) of the PEMs given, as the API would hold it; None when none is."""
     data = {name: _linkerd_certs.b64(pem) for name, pem in pems.items() if pem}
@@ -269,16 +274,7 @@ def main() -> None:
             secret_data({"tls.crt": params["current_issuer_cert_pem"], "tls.key": params["current_issuer_key_pem"],
                          "ca.crt": params["current_issuer_ca_pem"]}),
             secret_data({"tls.crt": params["current_anchor_cert_pem"], "tls.key": params["current_anchor_key_pem"]}),
-            anchor_cert_pem=params["anchor_cert_pem"],
-            anchor_key_pem=params["anchor_key_pem"],
-            issuer_cert_pem=params["issuer_cert_pem"],
-            issuer_key_pem=params["issuer_key_pem"],
-            renew_before_days=params["renew_before_days"],
-            issuer_validity_days=params["issuer_validity_days"],
-            anchor_validity_days=params["anchor_validity_days"],
-            rotate_anchor=params["rotate_anchor"],
-            trust_domain=params["trust_domain"],
-            namespace=params["namespace"],
+            **{name: params[name] for name in RESOLVE_OPTIONS},
         )
     except _linkerd_certs.IdentityError as exc:
         module.fail_json(msg=f"Linkerd's identity certificates cannot be used: {_text.clean(str(exc), 2000)}")

@@ -24,7 +24,6 @@ description:
     (viz's Prometheus scrapes every few seconds).
   - Pods and Deployments whose fields have a type the API server never returns are refused with a message
     naming the field.
-  - The module only reads; it changes nothing.
 author:
   - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
@@ -183,7 +182,7 @@ import math
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _linkerd, _text
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, check_seconds
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, check_seconds, wait_spec
 
 STAT_TIMEOUT = 60  # one `linkerd viz stat` run
 
@@ -250,8 +249,7 @@ def main() -> None:
             max_p50_ms=dict(type="float"),
             max_p99_ms=dict(type="float"),
             require_traffic=dict(type="bool", default=True),
-            wait_timeout=dict(type="int", default=60),
-            poll_interval=dict(type="int", default=5),
+            **wait_spec(60),
             linkerd_path=dict(type="path"),
             **K8S_ARG_SPEC,
             fail_on_problems=dict(type="bool", default=True),

@@ -177,7 +177,9 @@ options:
         type: int
         default: 10
       min_success_ratio:
-        description: The smallest acceptable share of successful calls, V(0) to V(1) (V(0.999) is 99.9 %). NaN is refused.
+        description:
+          - The smallest acceptable share of successful calls, V(0) to V(1) (V(0.999) is 99.9 %). NaN is refused.
+          - Unset, failed calls do not fail the task (the module warns when there are any).
         type: float
       max_p50_ms:
         description: The largest acceptable median latency, in milliseconds.
@@ -690,6 +692,9 @@ def main() -> None:
             thresholds = {key: load[key] for key in ("min_success_ratio", "max_p50_ms", "max_p95_ms", "max_p99_ms")}
             load_result = dict(stats, failure_examples=examples, problems=_mcp.load_problems(stats, thresholds),
                                thresholds=thresholds, tool=load["tool"])
+            if load["min_success_ratio"] is None and stats["failures"]:
+                module.warn(f"the load check of {load['tool']}: {stats['failures']} of {stats['requests']} calls failed, "
+                            "and load.min_success_ratio is not set, so that does not fail the task")
             for problem in load_result["problems"]:
                 problems.append(f"load check of {load['tool']} ({stats['requests']} calls, {stats['concurrency']} at once): "
                                 f"{problem}")

@@ -19,7 +19,6 @@ description:
   - The network, broadcast and gateway addresses, and every address a container on the network holds, are left out
     of the computed pool, which then holds several ranges. A pool given in O(addresses) is only checked, and
     refused if it lies outside the network or includes any of those addresses.
-  - The module only reads; it changes nothing.
 author:
   - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:

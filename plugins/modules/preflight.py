@@ -14,7 +14,6 @@ description:
     at the first one.
   - A host port held by the kind cluster of O(cluster_name) itself is not a problem. When that cluster
     already exists, port checks are skipped.
-  - The module only reads; it changes nothing.
 author:
   - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
@@ -281,29 +280,20 @@ def check_python(name: str) -> dict:
     return row
 
 
+def checks(**options) -> dict:
+    """A list option of checks: its own suboptions, and the hint and switch every check has."""
+    return dict(type="list", elements="dict", default=[],
+                options=dict(options, hint=dict(type="str", default=""), enabled=dict(type="bool", default=True)))
+
+
 def main() -> None:
     module = AnsibleModule(
         argument_spec=dict(
             container_runtime=dict(type="str", choices=["docker", "podman", "none"], default="docker"),
-            tools=dict(type="list", elements="dict", default=[], options=dict(
-                name=dict(type="str", required=True),
-                min_version=dict(type="str"),
-                hint=dict(type="str", default=""),
-                enabled=dict(type="bool", default=True),
-            )),
-            values=dict(type="list", elements="dict", default=[], options=dict(
-                name=dict(type="str", required=True),
-                is_set=dict(type="bool", required=True),
-                reason=dict(type="str", default="needed by this run"),
-                hint=dict(type="str", default=""),
-                enabled=dict(type="bool", default=True),
-            )),
-            ports=dict(type="list", elements="dict", default=[], options=dict(
-                port=dict(type="int", required=True),
-                address=dict(type="str", default="0.0.0.0"),
-                hint=dict(type="str", default=""),
-                enabled=dict(type="bool", default=True),
-            )),
+            tools=checks(name=dict(type="str", required=True), min_version=dict(type="str")),
+            values=checks(name=dict(type="str", required=True), is_set=dict(type="bool", required=True),
+                          reason=dict(type="str", default="needed by this run")),
+            ports=checks(port=dict(type="int", required=True), address=dict(type="str", default="0.0.0.0")),
             cluster_name=dict(type="str"),
             python_modules=dict(type="list", elements="str", default=[]),
             fail_on_problems=dict(type="bool", default=True),

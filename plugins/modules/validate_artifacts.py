@@ -191,21 +191,17 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _artifacts, _schemas, _text
 
+MISSING_LIB = None  # (the requirement's name, the import traceback) when one is missing
+try:
+    from jsonschema import Draft7Validator
+except ImportError:
+    MISSING_LIB = ("jsonschema", traceback.format_exc())
 try:
     import kubernetes_validate
     from kubernetes_validate import utils as kv_utils
     from kubernetes_validate.utils import SchemaNotFoundError
-
-    HAS_KV, KV_IMPORT_ERROR = True, None
 except ImportError:
-    HAS_KV, KV_IMPORT_ERROR = False, traceback.format_exc()
-
-try:
-    from jsonschema import Draft7Validator
-
-    HAS_JSONSCHEMA, JSONSCHEMA_IMPORT_ERROR = True, None
-except ImportError:
-    HAS_JSONSCHEMA, JSONSCHEMA_IMPORT_ERROR = False, traceback.format_exc()
+    MISSING_LIB = ("kubernetes-validate", traceback.format_exc())
 
 
 def read_text(module: AnsibleModule, path: str, errors: list) -> str | None:
@@ -264,10 +260,8 @@ def main() -> None:
         ),
         supports_check_mode=True,
     )
-    if not HAS_KV:
-        module.fail_json(msg=missing_required_lib("kubernetes-validate"), exception=KV_IMPORT_ERROR)
-    if not HAS_JSONSCHEMA:
-        module.fail_json(msg=missing_required_lib("jsonschema"), exception=JSONSCHEMA_IMPORT_ERROR)
+    if MISSING_LIB:
+        module.fail_json(msg=missing_required_lib(MISSING_LIB[0]), exception=MISSING_LIB[1])
 
     version = module.params["kubernetes_version"].lstrip("v")
     strict = module.params["strict"]

@@ -364,6 +364,9 @@ class Hostile(LocalHTTPServer):
                     return self._json(b'{"jsonrpc": "2.0", "id": 1, "result": ' + b"[" * 100000 + b"]" * 100000 + b"}")
                 if path == "deep-sse":
                     return self._sse(b'{"jsonrpc": "2.0", "id": 1, "result": ' + b"{\"a\":" * 50000 + b"1" + b"}" * 50000 + b"}")
+                if path == "surrogate" and method == "initialize":  # a lone surrogate escape: valid JSON, not UTF-8 text
+                    return self._json(b'{"jsonrpc": "2.0", "id": 1, "result": {"protocolVersion": "2025-11-25", '
+                                      b'"serverInfo": {"name": "\\ud800 \\u001b[31mred"}}}')
                 if path == "nan-json":
                     return self._json(b'{"jsonrpc": "2.0", "id": 1, "result": {"protocolVersion": NaN}}')
                 if path == "echo-headers":  # a server that quotes the request in its error page

@@ -231,24 +231,34 @@ def clean_failure(result: dict) -> str:
     return " ".join(msg.split())
 
 
-def test_kind_items_of_the_wrong_type(outcomes):
-    msg = clean_failure(outcomes["kind_items_of_the_wrong_type"][0])
-    assert "kubectl get nodes -o json: items[0] is a str, not an object" in msg, msg
+# The cases whose whole point is the message: the field or the reason it names.
+NAMED = [
+    ("kind_items_of_the_wrong_type", "kubectl get nodes -o json: items[0] is a str, not an object"),
+    ("kind_conditions_of_the_wrong_type", "items[0].status.conditions is a str, not a list"),
+    ("kind_a_condition_of_the_wrong_type", "items[0].status.conditions[0] is a list, not an object"),
+    ("kind_deeply_nested_nodes", "nested too deeply"),
+    ("mesh_pod_fields_of_the_wrong_type", "pods[1].metadata is a str, not an object; pods[1].spec.containers is a str, not a list"),
+    ("mesh_deeply_nested_stat", "nested too deeply to read"),
+    ("mesh_nan_success_rate", "deployment/petstore: success is nan, not a measurement"),
+    ("mesh_stat_fields_of_the_wrong_type", "petstore: namespace is {\"name\": \"petstore\"}, expected a string"),
+    ("mesh_nan_threshold", "max_p99_ms is a number of milliseconds, 0 or more, not nan"),
+    ("artifacts_binary_file", "binary.yml: not UTF-8 text"),
+    ("metallb_ipam_of_the_wrong_type", "IPAM is a list, not an object"),
+    ("metallb_containers_of_the_wrong_type", "Containers is a list, not an object"),
+    ("metallb_plugins_of_the_wrong_type", "plugins is a str, not a list"),
+    ("metallb_network_info_of_the_wrong_type", "IPAM.Config is a str, not a list"),
+    ("metallb_deeply_nested_inspect", "is not JSON (nested too deeply)"),
+    ("preflight_port_70000", "ports[0]: port 70000 is not a TCP port number (1 to 65535)"),
+    ("preflight_port_minus_1", "ports[0]: port -1 is not a TCP port number (1 to 65535)"),
+    ("preflight_min_version_banana", "tools[0] ('kind'): min_version 'banana' is not a version"),
+    ("identity_anchor_validity_days_100000000", "must be between 1 and 36500 (a century)"),
+]
 
 
-def test_kind_conditions_of_the_wrong_type(outcomes):
-    msg = clean_failure(outcomes["kind_conditions_of_the_wrong_type"][0])
-    assert "items[0].status.conditions is a str, not a list" in msg, msg
-
-
-def test_kind_a_condition_of_the_wrong_type(outcomes):
-    msg = clean_failure(outcomes["kind_a_condition_of_the_wrong_type"][0])
-    assert "items[0].status.conditions[0] is a list, not an object" in msg, msg
-
-
-def test_kind_deeply_nested_nodes(outcomes):
-    msg = clean_failure(outcomes["kind_deeply_nested_nodes"][0])
-    assert "nested too deeply" in msg, msg
+@pytest.mark.parametrize(("case", "text"), NAMED, ids=[case for case, _text in NAMED])
+def test_fails_naming_what_is_wrong(outcomes, case, text):
+    msg = clean_failure(outcomes[case][0])
+    assert text in msg, msg
 
 
 def test_kind_ansi_error_is_stripped(outcomes):
@@ -264,41 +274,9 @@ def test_kind_wait_timeout_beyond_a_day(outcomes):
     assert calls == []
 
 
-@pytest.mark.parametrize(("case", "field"), [
-    ("metallb_ipam_of_the_wrong_type", "IPAM is a list, not an object"),
-    ("metallb_containers_of_the_wrong_type", "Containers is a list, not an object"),
-    ("metallb_plugins_of_the_wrong_type", "plugins is a str, not a list"),
-    ("metallb_network_info_of_the_wrong_type", "IPAM.Config is a str, not a list"),
-    ("metallb_deeply_nested_inspect", "is not JSON (nested too deeply)"),
-])
-def test_metallb_fields_of_the_wrong_type(outcomes, case, field):
-    msg = clean_failure(outcomes[case][0])
-    assert field in msg, msg
-
-
-def test_mesh_pod_fields_of_the_wrong_type(outcomes):
-    msg = clean_failure(outcomes["mesh_pod_fields_of_the_wrong_type"][0])
-    assert "pods[1].metadata is a str, not an object; pods[1].spec.containers is a str, not a list" in msg, msg
-
-
-def test_mesh_deeply_nested_stat(outcomes):
-    msg = clean_failure(outcomes["mesh_deeply_nested_stat"][0])
-    assert "nested too deeply to read" in msg, msg
-
-
-def test_mesh_nan_success_rate_fails(outcomes):
-    msg = clean_failure(outcomes["mesh_nan_success_rate"][0])
-    assert "deployment/petstore: success is nan, not a measurement" in msg, msg
-
-
 def test_mesh_negative_latencies_fail(outcomes):
     msg = clean_failure(outcomes["mesh_negative_latencies"][0])
     assert "latency_ms_p50 is negative (-3)" in msg and "latency_ms_p99 is -inf, not a measurement" in msg, msg
-
-
-def test_mesh_stat_fields_of_the_wrong_type(outcomes):
-    msg = clean_failure(outcomes["mesh_stat_fields_of_the_wrong_type"][0])
-    assert "petstore: namespace is {\"name\": \"petstore\"}, expected a string" in msg, msg
 
 
 def test_mesh_from_resource_reaches_the_cli(outcomes):
@@ -306,11 +284,6 @@ def test_mesh_from_resource_reaches_the_cli(outcomes):
     assert result.get("failed") is not True, result
     assert calls == ["linkerd viz stat deploy/petstore -n petstore -t 1m --from deploy/hostgroup-default "
                      "--from-namespace cosmonic-system -o json"]
-
-
-def test_mesh_nan_threshold_is_refused(outcomes):
-    msg = clean_failure(outcomes["mesh_nan_threshold"][0])
-    assert "max_p99_ms is a number of milliseconds, 0 or more, not nan" in msg, msg
 
 
 def test_check_binary_output_exit_0_fails_at_once(outcomes):
@@ -340,21 +313,6 @@ def test_check_ansi_stderr_is_stripped(outcomes):
 
 def test_check_wait_timeout_beyond_a_day(outcomes):
     assert "wait_timeout" in clean_failure(outcomes["check_wait_timeout_beyond_a_day"][0])
-
-
-@pytest.mark.parametrize(("case", "text"), [
-    ("preflight_port_70000", "ports[0]: port 70000 is not a TCP port number (1 to 65535)"),
-    ("preflight_port_minus_1", "ports[0]: port -1 is not a TCP port number (1 to 65535)"),
-    ("preflight_min_version_banana", "tools[0] ('kind'): min_version 'banana' is not a version"),
-])
-def test_preflight_refuses_what_it_cannot_check(outcomes, case, text):
-    msg = clean_failure(outcomes[case][0])
-    assert text in msg, msg
-
-
-def test_artifacts_binary_file(outcomes):
-    msg = clean_failure(outcomes["artifacts_binary_file"][0])
-    assert "binary.yml: not UTF-8 text" in msg, msg
 
 
 def test_artifacts_alias_bomb_is_refused_not_expanded(outcomes):
@@ -389,8 +347,3 @@ def test_artifacts_kubernetes_newer_than_the_schemas_warns(outcomes):
     assert result.get("failed") is not True, result
     assert result["schema_version"] == "1.37" and result["kubernetes_version"] == "1.38"
     assert any("validated against 1.37, not 1.38" in w for w in result["warnings"]), result
-
-
-def test_identity_anchor_validity_days_100000000(outcomes):
-    msg = clean_failure(outcomes["identity_anchor_validity_days_100000000"][0])
-    assert "must be between 1 and 36500 (a century)" in msg, msg

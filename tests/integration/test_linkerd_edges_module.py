@@ -122,7 +122,7 @@ def test_nothing_expected_needs_every_edge_mtls(tmp_path, bin_dir):
 @pytest.mark.parametrize("args, message", [
     ({"resource": "deploy/petstore"}, "refuses a name"),
     ({"resource": "service"}, "does not take resource type"),
-    ({"wait_timeout": -1}, "finite number of seconds"),
+    ({"poll_interval": 86401}, "poll_interval: it is 86401 s, more than a day"),
     ({"expected": [{"src": "a"}]}, "missing required arguments: dst"),
 ])
 def test_bad_options_are_refused_before_running(tmp_path, bin_dir, args, message):

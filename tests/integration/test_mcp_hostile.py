@@ -6,27 +6,35 @@
   directly, to the tenth of a second) and the module within ``timeout`` (and ``wait_timeout`` +
   ``timeout`` when retrying), where a per-read socket timeout alone would wait the whole minute.
 * Strict JSON-RPC (``true``, ``1.0`` and ``"1"`` are not the id ``1``), invalid UTF-8, deep JSON and
-  SSE, ``NaN``, a ``nextCursor`` that is not a string, a session id holding a control character,
+  SSE, ``NaN``, a lone surrogate escape, a ``nextCursor`` that is not a string, a session id holding a control character,
   oversized and too many headers: a clear failure, never a traceback.
 * Options refused by name before anything is sent: NaN, infinite, negative and absurd numbers for every
   numeric option, a concurrency above the cap, ``file://`` URLs, header values with CR/LF/NUL (not
   echoed), missing TLS files (named).
 * Credential headers masked in the result, in failure messages that quote them, and in ``-vvv``.
+* TLS through the transport: a certificate trusted with ``ca_path``, refused without it, accepted with
+  ``validate_certs: false``; a peer that never answers the TLS handshake is cut at ``timeout``.
 """
 from __future__ import annotations
 
+import datetime
+import ipaddress
 import json
+import socket
+import ssl
+import threading
 import time
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
-from conftest import ROOT, run_playbook
+from conftest import run_playbook
 from mcp_peers import Hostile
 
-import sys
-
-sys.path.insert(0, str(ROOT / ".collections"))
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _mcp, _mcp_http  # noqa: E402
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _mcp, _mcp_http
 
 pytestmark = [pytest.mark.slow, pytest.mark.peers]
 
@@ -109,6 +117,8 @@ def test_hostile_answers_fail_clearly(tmp_path, hostile):
         "deep_json": ("deep-json", "nests deeper than 64 levels"),
         "deep_sse": ("deep-sse", "nests deeper than 64 levels"),
         "nan_json": ("nan-json", "NaN is not a JSON value"),
+        # ansible-core refuses a module result holding one ("Refusing to deserialize an invalid UTF8 string").
+        "surrogate": ("surrogate", "holds a lone surrogate escape"),
         "cursor_object": ("cursor-object", "tools/list: nextCursor must be a string; the server sent dict"),
         "cursor_number": ("cursor-number", "nextCursor must be a string; the server sent int 2"),
         "session_control": ("session-control", "Mcp-Session-Id (7 characters) holds characters outside visible ASCII"),
@@ -206,3 +216,90 @@ def test_credential_headers_are_masked_in_output_messages_and_invocation(tmp_pat
     if verbosity:
         assert "visible-trace-id" in result.stdout  # the invocation is shown, only the credentials are masked
         assert "********" in result.stdout or "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in result.stdout
+
+
+# ---------------------------------------------------------------------------------------------
+# TLS: the transport's own https, with the module's ca_path / validate_certs; a silent TLS peer.
+
+
+def self_signed(tmp_path):
+    """A certificate for 127.0.0.1 and its key, written as PEM files (made here with `cryptography`)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "mcp-verify-test")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+            .not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_file, key_file
+
+
+class Mute:
+    """Accepts TCP connections and never says a word (a TLS handshake that never ends)."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.held: list = []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                conn, _addr = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+
+    def close(self) -> None:
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+def test_https_with_ca_path_without_it_and_a_silent_tls_peer(tmp_path):
+    cert_file, key_file = self_signed(tmp_path)
+    mute = Mute()
+    with Hostile() as server:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(cert_file, key_file)
+        server.server.socket = context.wrap_socket(server.server.socket, server_side=True)
+        base = server.base.replace("http://", "https://")
+        tasks = {
+            "trusted": {"url": f"{base}/ok", "ca_path": str(cert_file), "expected_tools": ["t"]},
+            "untrusted": {"url": f"{base}/ok", "timeout": 5},
+            "unchecked": {"url": f"{base}/ok", "validate_certs": False},
+            "silent_tls": {"url": f"https://127.0.0.1:{mute.port}/mcp", "timeout": 1, "validate_certs": False},
+            "not_a_ca_file": {"url": f"{base}/ok", "ca_path": str(key_file)},
+        }
+        try:
+            started = time.monotonic()
+            unverified = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            unverified.check_hostname = False
+            unverified.verify_mode = ssl.CERT_NONE
+            client = _mcp.McpClient(_mcp_http.HttpTransport(unverified), f"https://127.0.0.1:{mute.port}/mcp", timeout=1.0)
+            with pytest.raises(_mcp.McpError, match="timed out in the TLS handshake"):
+                client.open()
+            assert time.monotonic() - started < 1.0 + MARGIN
+            _result, results = run_tasks(tmp_path, tasks)
+        finally:
+            mute.close()
+    assert not results["trusted"].get("failed"), results["trusted"]["msg"]
+    assert results["trusted"]["server_info"]["name"] == "hostile"
+    assert results["untrusted"]["failed"] and "CERTIFICATE_VERIFY_FAILED" in results["untrusted"]["msg"]
+    assert not results["unchecked"].get("failed"), results["unchecked"]["msg"]
+    assert results["silent_tls"]["failed"] and "timed out in the TLS handshake" in results["silent_tls"]["msg"]
+    assert results["not_a_ca_file"]["failed"] and f"ca_path {key_file}" in results["not_a_ca_file"]["msg"]

@@ -52,8 +52,8 @@ def run_tasks(tmp_path, tasks: dict[str, dict], *args: str) -> tuple[object, dic
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
     logs = tmp_path_factory.mktemp("petstore-logs")
-    running = {"plain": PetstorePeer(log_dir=logs), "limited": PetstorePeer("--rate-limit", "40", "--rate-window", "600",
-                                                                             log_dir=logs)}
+    running = {"plain": PetstorePeer(log_dir=logs),
+               "limited": PetstorePeer("--rate-limit", "40", "--rate-window", "600", log_dir=logs)}
     for server in running.values():
         server.start()
     for server in running.values():

@@ -74,7 +74,7 @@ def test_names_counts_long_lists():
 
 def test_quote_never_raises():
     deep = []
-    for _ in range(5000):
+    for _level in range(5000):
         deep = [deep]
     assert _text.quote(deep).startswith("<list>") or len(_text.quote(deep)) <= 120
     loop = {}

@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _mcp
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _mcp, _mcp_http
 from test_mcp_logic import Clock, Scripted, Transport, ok, sse, stateful
 
 PETS_SCHEMA = {"type": "array", "minItems": 1,
@@ -74,21 +74,22 @@ OUTPUT = {"type": "object", "required": ["count"], "properties": {"count": {"typ
 
 @pytest.mark.parametrize("result, words", [
     ({"content": [{"type": "text", "text": "{}"}], "structuredContent": {"count": 3}}, None),
-    ({"content": [{"type": "text", "text": "{}"}], "structuredContent": {"count": "three"}}, "does not match the tool's declared outputSchema: 'three' is not of type 'integer' at $.count"),
+    ({"content": [{"type": "text", "text": "{}"}], "structuredContent": {"count": "three"}},
+     "does not match the tool's declared outputSchema: 'three' is not of type 'integer' at $.count"),
     ({"content": [{"type": "text", "text": '{"count": 3}'}]}, "declares an outputSchema but the result has no structuredContent"),
 ])
 def test_a_declared_output_schema_is_always_enforced(result, words):
     tools = [{"name": "count_pets", "outputSchema": OUTPUT}]
-    problem, _ = _mcp.judge_for(tools, "count_pets")({"jsonrpc": "2.0", "id": 1, "result": result})
+    problem, _details = _mcp.judge_for(tools, "count_pets")({"jsonrpc": "2.0", "id": 1, "result": result})
     assert problem is None if words is None else words in problem
 
 
 def test_a_broken_output_schema_from_the_server_fails_the_call_not_the_module():
     judge = _mcp.judge_for([{"name": "t", "outputSchema": {"type": 12}}], "t")
-    problem, _ = judge(text("{}", structuredContent={}))
+    problem, _details = judge(text("{}", structuredContent={}))
     assert "the tool's declared outputSchema is not a valid JSON Schema" in problem
     deep: dict = {}
-    for _ in range(200):
+    for _level in range(200):
         deep = {"properties": {"a": deep}}
     assert "nests deeper than 64" in _mcp.judge_for([{"name": "t", "outputSchema": deep}], "t")(text("{}", structuredContent={}))[0]
 
@@ -180,6 +181,8 @@ def test_ids_match_in_type_and_value(found, ours, same):
     (b"[" * 100000 + b"]" * 100000, "nests deeper than 64 levels"),
     (b"[" * 65 + b"]" * 65, "nests deeper than 64 levels"),
     (b'{"a": NaN}', "NaN is not a JSON value"),
+    (b'{"a": ["\\ud800"]}', "lone surrogate"),
+    (b'{"\\udfff": 1}', "lone surrogate"),
     (b'{"a": Infinity}', "Infinity is not a JSON value"),
     (b"{broken", "not JSON"),
 ])
@@ -332,7 +335,7 @@ def test_the_load_never_uses_more_than_the_cap():
     client.send = Transport(handler)
     threading.Thread = Counting
     try:
-        stats, _ = _mcp.run_load(client, "t", {}, 300, 100000)
+        stats, _examples = _mcp.run_load(client, "t", {}, 300, 100000)
     finally:
         threading.Thread = real
     assert stats["concurrency"] == _mcp.MAX_CONCURRENCY and len(made) == _mcp.MAX_CONCURRENCY
@@ -365,3 +368,36 @@ def test_latency_samples_are_bounded_and_spread(count):
 def test_summary_refuses_nothing_and_stays_finite():
     stats = _mcp.summarize([1.0, 2.0], 2, 0.5, 2)
     assert stats["success_ratio"] == 0.5 and all(not isinstance(v, float) or math.isfinite(v) for v in stats.values())
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("http://127.0.0.1:8080/v1/mcp", ("http", "127.0.0.1", 8080, "/v1/mcp")),
+    ("HTTPS://mcp.example.com/mcp?x=1", ("https", "mcp.example.com", 443, "/mcp?x=1")),
+    ("http://[::1]/", ("http", "::1", 80, "/")),
+    ("http://localhost", ("http", "localhost", 80, "/")),
+])
+def test_split_url(url, expected):
+    assert _mcp_http.split_url(url) == expected
+
+
+@pytest.mark.parametrize("url, words", [
+    ("file:///etc/passwd", "only http and https URLs are spoken, not file"),
+    ("gopher://h/", "not gopher"),
+    ("127.0.0.1:8080/mcp", "only http and https"),
+    ("http://user:pw@h/mcp", "holds credentials"),
+    ("http://h:99999/mcp", "port is not a number"),
+    ("http:///mcp", "names no host"),
+    ("http://h/mc p", "spaces or control characters"),
+    ("http://h/\r\nX: y", "spaces or control characters"),
+    ("", "empty"),
+])
+def test_split_url_refuses(url, words):
+    with pytest.raises(ValueError, match=words):
+        _mcp_http.split_url(url)
+
+
+@pytest.mark.parametrize("raw, clean", [("\x1b[31mred\x1b[0m", "red"), ("a\x00b\x07c", "abc"), ("tab\tand\nline", "tab\tand\nline"),
+                                        ("\x9bx", "x")])
+def test_control_characters_and_ansi_are_stripped_from_messages(raw, clean):
+    assert _mcp.control_free(raw) == clean
+    assert "\x1b" not in _mcp.shorten({"name": raw}) and "\x1b" not in _mcp.shorten(raw)

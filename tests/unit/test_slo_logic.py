@@ -7,6 +7,8 @@ Critical: success < 99 %, p50 > 100 ms, p99 > 1 s, meshed < 90 %. Between (bound
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _slo
 
@@ -176,3 +178,32 @@ def test_thresholds_table_matches_the_seed():
         "p99_ms": ("< 100 ms", "100 .. 1000 ms", "> 1000 ms"),
         "meshed_ratio": ("= 100 %", "90 % .. 100 % (below 100 %)", "< 90 %"),
     }
+
+
+RANK = {"good": 0, "warning": 1, "critical": 2}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(min_value=0.0, max_value=1.0), st.floats(min_value=0.0, max_value=1.0))
+def test_ratios_never_get_better_as_they_fall(a, b):
+    low, high = sorted((a, b))
+    for metric in ("success_rate", "meshed_ratio"):
+        assert RANK[_slo.classify(metric, low)] >= RANK[_slo.classify(metric, high)]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.floats(min_value=0.0, max_value=1e7), st.floats(min_value=0.0, max_value=1e7))
+def test_latencies_never_get_better_as_they_grow(a, b):
+    low, high = sorted((a, b))
+    for metric in ("p50_ms", "p99_ms"):
+        assert RANK[_slo.classify(metric, low)] <= RANK[_slo.classify(metric, high)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(_slo.METRICS), st.floats(allow_nan=True, allow_infinity=True))
+def test_any_float_gives_a_verdict_or_a_value_error(metric, value):
+    try:
+        result = _slo.assess(metric, value)
+    except ValueError:
+        return
+    assert result["verdict"] in _slo.VERDICTS and isinstance(result["reason"], str)

@@ -13,6 +13,8 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _slo_report as rep
 
@@ -223,3 +225,20 @@ def test_verdicts():
 def test_bad_measurements(measurements, message):
     with pytest.raises(ValueError, match=message):
         rep.build(measurements)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(min_size=1, max_size=80))
+def test_any_workload_name_round_trips_through_the_page_as_text(name):
+    try:
+        report = rep.build([dict(ECHO, workload=name, source=name)], title=name)
+    except ValueError:
+        assert not name.strip() or not rep._text(name, rep.NAME_LIMIT)  # only names that clean to nothing
+        return
+    shown = report["workloads"][0]["workload"]
+    page = Page()
+    page.feed(rep.render_html(report))
+    page.close()
+    assert (shown, "success_rate") in page.cells
+    tags = {t for t, _a in page.tags}
+    assert "script" not in tags and "img" not in tags
