@@ -308,14 +308,14 @@ VERIFY_PLAYBOOK = (
 )
 
 
-def run_verify(tmp_path: Path, url: str, *args: str, **extra) -> object:
-    """Run the petstore role's verify entry point, MCP part only, against url."""
+def run_verify(tmp_path: Path, url: str, *args: str, env: dict[str, str] | None = None, **extra) -> object:
+    """Run the petstore role's verify entry point against url: the MCP part only, unless extra switches more on."""
     playbook = tmp_path / "verify.yml"
     playbook.write_text(VERIFY_PLAYBOOK)
     extra_vars = {
         "petstore_verify_url": url,
         "petstore_verify_mcp": True,
-        # These need a cluster with Linkerd and viz (the tests below stand one in).
+        # These need a cluster with Linkerd and viz (run_full stands one in).
         "petstore_verify_marker": False,
         "petstore_verify_mesh": False,
         "petstore_verify_edges": False,
@@ -323,33 +323,28 @@ def run_verify(tmp_path: Path, url: str, *args: str, **extra) -> object:
         "petstore_verify_wait_timeout": 30,
         **extra,
     }
-    return run_playbook(playbook, *args, extra_vars=extra_vars, timeout=300)
+    res = run_playbook(playbook, *args, extra_vars=extra_vars, env=env, timeout=300)
+    res.flat = " ".join(res.stdout.split())  # the callback's line wrapping undone
+    return res
 
 
 def run_full(tmp_path: Path, url: str, cluster: Cluster, *args: str, **extra) -> object:
     """Every part of the verification, against url and the stand-in cluster."""
-    playbook = tmp_path / "verify.yml"
-    playbook.write_text(VERIFY_PLAYBOOK)
-    extra_vars = {
-        "petstore_verify_url": url,
+    return run_verify(tmp_path, url, *args, env=cluster.env(), **{
         "petstore_apply": True,
-        "petstore_verify_mcp": True,
         "petstore_verify_marker": True,
         "petstore_verify_mesh": True,
         "petstore_verify_edges": True,
         "petstore_verify_traffic": True,
         "petstore_verify_load_requests": 20,
         "petstore_verify_load_concurrency": 4,
-        "petstore_verify_wait_timeout": 30,
         "petstore_verify_edges_timeout": 0,
         "petstore_verify_traffic_timeout": 0,
         "petstore_kubeconfig": str(cluster.kubeconfig),
         "petstore_verify_report_dir": str(tmp_path / "report"),
         **extra,
-    }
-    res = run_playbook(playbook, *args, extra_vars=extra_vars, env=cluster.env(), timeout=300)
-    res.flat = " ".join(res.stdout.split())  # the callback's line wrapping undone
-    return res
+    })
+
 
 def test_verify_passes_against_the_petstore_mcp_server(tmp_path, backend, start_server):
     server = start_server()
