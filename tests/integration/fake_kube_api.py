@@ -38,8 +38,8 @@ def deployment(name: str, namespace: str, labels: dict) -> dict:
             "spec": {"replicas": 1, "selector": {"matchLabels": labels}},
             "status": {"observedGeneration": 1, "replicas": 1, "readyReplicas": 1, "availableReplicas": 1,
                        "updatedReplicas": 1,
-                       "conditions": [{"type": "Available", "status": "True"}, {"type": "Progressing", "status": "True",
-                                                                                  "reason": "NewReplicaSetAvailable"}]}}
+                       "conditions": [{"type": "Available", "status": "True"},
+                                      {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable"}]}}
 
 
 class FakeApiServer(LocalHTTPServer):
@@ -92,7 +92,7 @@ class FakeApiServer(LocalHTTPServer):
                 if not rest:
                     return self._status(404)
                 group_version = "/".join(parts[1:base])
-                kinds = {plural: kind for plural, kind, _ in API_RESOURCES.get("/" + "/".join(parts[:base]), [])}
+                kinds = {plural: kind for plural, kind, _namespaced in API_RESOURCES.get("/" + "/".join(parts[:base]), [])}
                 items = [{"apiVersion": group_version, "kind": kinds.get(rest[0], ""), **item}
                          for item in api.objects.get((namespace, rest[0]), [])]
                 if len(rest) == 1:

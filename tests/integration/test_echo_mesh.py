@@ -155,7 +155,7 @@ def test_linkerd_installed_after_metallb_restarts_echo(tmp_path):
         res = run_restart_annotated(tmp_path, api)
         assert res.rc != 0, res
         assert "these Deployments in echo still run pods without a linkerd-proxy: echo" in res.flat, res
-        patched = [path for path, _ in api.patches]
+        patched = [path for path, _body in api.patches]
         assert patched == ["/apis/apps/v1/namespaces/echo/deployments/echo"], api.patches
         restarted_at = api.patches[0][1]["spec"]["template"]["metadata"]["annotations"]
         assert "kubectl.kubernetes.io/restartedAt" in restarted_at, api.patches

@@ -45,8 +45,8 @@ def test_echo_artifacts_carry_the_mesh_settings(rendered):
 
 def test_echo_mesh_can_be_switched_off(tmp_path):
     """metallb_echo_linkerd_inject=false renders echo without any mesh setting."""
-    run = run_playbook(ROOT / "site.yml", extra_vars={"mcpmesh_apply": False, "mcpmesh_artifacts_dir": str(tmp_path),
-                                                       "metallb_echo_linkerd_inject": False}, env=ENV)
+    extra_vars = {"mcpmesh_apply": False, "mcpmesh_artifacts_dir": str(tmp_path), "metallb_echo_linkerd_inject": False}
+    run = run_playbook(ROOT / "site.yml", extra_vars=extra_vars, env=ENV)
     assert run.rc == 0, run
     objects = echo_objects(tmp_path)
     assert "annotations" not in objects["Namespace"]["metadata"]
@@ -54,7 +54,7 @@ def test_echo_mesh_can_be_switched_off(tmp_path):
 
 
 def test_verify_plans_name_the_echo_mesh_and_the_petstore_proofs(rendered):
-    artifacts, _ = rendered
+    artifacts = rendered[0]
     run = run_playbook(ROOT / "playbooks" / "verify.yml",
                        extra_vars={"mcpmesh_apply": False, "mcpmesh_artifacts_dir": str(artifacts)}, env=ENV)
     assert run.rc == 0, run

@@ -222,6 +222,8 @@ class McpServer(ServerProcess):
 # (tests/fixtures/petstore/bin, outputs written from the upstream source, see SOURCE.md there).
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "petstore"
+
+
 class Cluster:
     """The stand-in cluster of one test: API server, kubectl proxying to ``service_backend``, linkerd."""
 
