@@ -99,7 +99,9 @@ class Cli:
         """Run ``[path, *args]``; with ``check_rc`` a non-zero exit fails the module (``what`` names the step).
 
         ``timeout`` (seconds) kills the command when it runs longer; that counts as a failure
-        (``timed_out``, rc -9). Output that is not UTF-8 is read with replacement characters.
+        (``timed_out``, rc -9). Only the command itself is killed: a child it started and that keeps
+        its output open would keep the read going (the CLIs run here do not fork such children).
+        Output that is not UTF-8 is read with replacement characters.
         """
         cmd = [self.path, *[str(arg) for arg in args]]
         timed_out = threading.Event()

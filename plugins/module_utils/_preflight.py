@@ -3,6 +3,7 @@
 """Pure logic for the preflight checks: version parsing and the report."""
 from __future__ import annotations
 
+import ipaddress
 import json
 import re
 
@@ -46,6 +47,12 @@ def input_problems(tools: list[dict], ports: list[dict]) -> list[str]:
         port = spec.get("port")
         if isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535:
             problems.append(f"ports[{index}]: port {_text.quote(port, 40)} is not a TCP port number (1 to 65535)")
+        address = spec.get("address")
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            problems.append(f"ports[{index}]: address {_text.quote(address, 60)} is not an IP address "
+                            "(0.0.0.0 for every IPv4 address, :: for every IPv6 one)")
     return problems
 
 

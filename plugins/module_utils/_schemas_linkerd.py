@@ -2,7 +2,7 @@
 # Note that this module util is PRIVATE to the collection. It can have breaking changes at any time.
 """JSON schemas for the linkerd custom resources and Helm values we render (the fields we set).
 
-Sources of the value names (stack-facts.md section 3, docs/linkerd.md):
+Sources of the value names (the charts' values.yaml files named below, docs/linkerd.md):
 
 * ``linkerd-control-plane`` (edge, charts/linkerd-control-plane/values.yaml @edge-26.8.3) and
   ``linkerd-enterprise-control-plane`` (BEL 2.19.x, values top-level): ``identityTrustAnchorsPEM``,
@@ -85,7 +85,8 @@ _CONTROL_PLANE_PROPERTIES = {
 }
 
 # Scheme kubernetes.io/tls with the chart's own trust-roots ConfigMap (externalCA false) needs the
-# anchors in identityTrustAnchorsPEM (stack-facts 3.3 (b)); the role adds them at install time,
+# anchors in identityTrustAnchorsPEM (the chart fills its linkerd-identity-trust-roots ConfigMap from
+# that value); the role adds them at install time,
 # so they are not required in the file, but externalCA must then stay false.
 _KUBERNETES_TLS_NEEDS_CHART_ROOTS = {
     "if": {

@@ -5,7 +5,7 @@
 Sources (see docs/kind-and-metallb.md):
 
 * ``IPAddressPool`` and ``L2Advertisement``, ``metallb.io/v1beta1``: MetalLB's
-  api/v1beta1/ipaddresspool_types.go and l2advertisement_types.go at v0.16.1 (stack-facts.md §2.1).
+  api/v1beta1/ipaddresspool_types.go and l2advertisement_types.go at v0.16.1 (metallb/metallb).
   ``spec.addresses`` holds CIDRs or ``start-end`` ranges; pools and advertisements live in the
   MetalLB namespace. Unknown spec keys are errors, so a typo never reaches the webhook.
 * The ``metallb`` chart 0.16.1 values the role sets: ``speaker.frr.enabled`` and

@@ -347,8 +347,10 @@ calls:
       description: The exchange's wall time in milliseconds.
       type: float
 timings:
-  description: Wall time of each step in milliseconds; steps not taken are absent.
-  returned: when the session was opened
+  description:
+    - Wall time of each step in milliseconds; steps not taken are absent.
+    - When the session could not be opened, only C(total_ms), the time spent trying (all attempts).
+  returned: always, once the options were accepted
   type: dict
   sample: {initialize_ms: 6.1, initialized_ms: 1.9, tools_list_ms: 3.2, calls_ms: 4.4, delete_ms: 1.5, total_ms: 17.6}
 exchanges:
@@ -656,6 +658,7 @@ def main() -> None:
         module.fail_json(
             msg=f"MCP verification of {url} failed: {exc}",
             changed=False, error=exc.as_dict(), attempts=exc.attempts, exchanges=last.exchanges if last else [],
+            timings={"total_ms": round((time.monotonic() - started) * 1000.0, 3)},
         )
         return
     client.hard_deadline = None

@@ -138,6 +138,8 @@ CASES = {
         "preflight", {"container_runtime": "none", "ports": [{"port": 70000}]}, {}),
     "preflight_port_minus_1": (
         "preflight", {"container_runtime": "none", "ports": [{"port": -1}]}, {}),
+    "preflight_address_with_a_nul": (
+        "preflight", {"container_runtime": "none", "ports": [{"port": 8080, "address": "127.0.0.1\u0000"}]}, {}),
     "preflight_min_version_banana": (
         "preflight", {"container_runtime": "none", "tools": [{"name": "kind", "min_version": "banana"}]}, {}),
     "artifacts_binary_file": (
@@ -250,6 +252,7 @@ NAMED = [
     ("metallb_deeply_nested_inspect", "is not JSON (nested too deeply)"),
     ("preflight_port_70000", "ports[0]: port 70000 is not a TCP port number (1 to 65535)"),
     ("preflight_port_minus_1", "ports[0]: port -1 is not a TCP port number (1 to 65535)"),
+    ("preflight_address_with_a_nul", "ports[0]: address '127.0.0.1' is not an IP address"),
     ("preflight_min_version_banana", "tools[0] ('kind'): min_version 'banana' is not a version"),
     ("identity_anchor_validity_days_100000000", "must be between 1 and 36500 (a century)"),
 ]

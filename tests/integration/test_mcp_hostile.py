@@ -97,6 +97,9 @@ def test_the_module_ends_in_time_against_trickling_servers_and_across_retries(tm
     elapsed = time.monotonic() - started
     for key in tasks:
         assert results[key]["failed"] and "timeout 1 s" in results[key]["msg"], (key, results[key]["msg"])
+        # Inside the module: each gave up at its timeout (the retried one at wait_timeout + timeout at most).
+        budget = 3.0 if key == "retried" else 1.0
+        assert results[key]["timings"]["total_ms"] < (budget + MARGIN) * 1000, (key, results[key]["timings"])
     assert results["retried"]["attempts"] >= 2
     assert "still failing after" in results["retried"]["msg"] and "over wait_timeout 2 s" in results["retried"]["msg"]
     # Budget: five tasks of 1 s, one of wait_timeout 2 + timeout 1 (8 s in all), plus ansible's start-up

@@ -315,12 +315,14 @@ def test_core_kind_messages_name_the_type_not_the_value():
 def test_preflight_input_problems():
     assert pf.input_problems([{"name": "kind", "min_version": "banana"}, {"name": "helm", "min_version": "3.8"},
                               {"name": "linkerd", "min_version": "edge-26.8.3"}, {"name": "x", "min_version": None}],
-                             [{"port": 70000}, {"port": -1}, {"port": 0}, {"port": 80}]) == [
+                             [{"port": 70000, "address": "0.0.0.0"}, {"port": -1, "address": "::"},
+                              {"port": 0, "address": "127.0.0.1"}, {"port": 80, "address": "a\x00b"}]) == [
         "tools[0] ('kind'): min_version 'banana' is not a version; write MAJOR.MINOR or MAJOR.MINOR.PATCH, "
         "for example 0.27.0",
         "ports[0]: port 70000 is not a TCP port number (1 to 65535)",
         "ports[1]: port -1 is not a TCP port number (1 to 65535)",
         "ports[2]: port 0 is not a TCP port number (1 to 65535)",
+        "ports[3]: address 'ab' is not an IP address (0.0.0.0 for every IPv4 address, :: for every IPv6 one)",
     ]
     row = pf.check_tool("kind", "/bin/kind", "kind v0.32.0", "banana", "")
     assert row["ok"] is False and "is not a version" in row["problem"]
