@@ -456,10 +456,15 @@ def test_marker_not_in_the_in_cluster_backend_fails_saying_service_url(tmp_path,
     """The MCP server writes to another store (the public demo store, here a second backend): it must fail."""
     with Backend() as public_store:
         server = start_server(service_url=public_store.url)
-        res = run_full(tmp_path, server.url, cluster, petstore_verify_traffic=False, petstore_verify_edges=False)
+        # Two backend replicas: the read is repeated (each replica keeps its own pets) before the verdict.
+        res = run_full(tmp_path, server.url, cluster, petstore_verify_traffic=False, petstore_verify_edges=False,
+                       petstore_backend_replicas=2)
         assert res.rc != 0, res
         assert "Marker pet not found in the in-cluster backend" in res.flat, res
         assert "the MCP server is not using SERVICE_URL" in res.flat, res
+        assert "(read 8 times: 2 replicas, each with its own pets)" in res.flat, res
+        reads = [c for c in cluster.calls("kubectl") if " get --raw " in f" {c} "]
+        assert len(reads) == 8 + 1, reads  # 8 reads before the verdict, 1 after the clean-up
         # Nothing left behind, in either store: the MCP delete removed it where the server wrote it.
         assert public_store.markers() == [] and backend.markers() == []
         assert any(r.split("?")[0] == "POST /api/v3/pet" for r in public_store.requests)
