@@ -142,9 +142,13 @@ def test_cosmonic_and_petstore_values_are_the_default_line_s(site_runs, artifact
 
 
 @pytest.mark.parametrize("name", ["playbooks/verify.yml", "playbooks/teardown.yml"])
-def test_verify_and_teardown_run_to_the_end_and_only_report(site_runs, artifacts, name):
+@pytest.mark.parametrize("as_text", [False, True], ids=["json-false", "cli-string-false"])
+def test_verify_and_teardown_run_to_the_end_and_only_report(site_runs, artifacts, name, as_text):
     before = {p: p.stat().st_mtime_ns for p in artifacts.rglob("*") if p.is_file()}
-    result = run_playbook(ROOT / name, extra_vars=render_only(artifacts), env=ENV)
+    if as_text:  # what the README tells users to type: -e mcpmesh_apply=false is the string "false"
+        result = run_playbook(ROOT / name, "-e", "mcpmesh_apply=false", "-e", f"mcpmesh_artifacts_dir={artifacts}", env=ENV)
+    else:
+        result = run_playbook(ROOT / name, extra_vars=render_only(artifacts), env=ENV)
     assert result.rc == 0, result
     assert result.localhost["failed"] == 0, result
     assert result.localhost["changed"] == 0, result
