@@ -157,8 +157,23 @@ def test_role_stops_a_real_run_without_docker_with_one_message(tmp_path, bin_dir
     pb.write_text("- hosts: localhost\n  gather_facts: false\n  roles: [mcpmesh.platform.preflight]\n")
     res = run_playbook(pb, env={"PATH": f"{bin_dir}:{BIN}:/bin", "BUOYANT_LICENSE": "", "COSMONIC_LICENSE_KEY": ""})
     assert res.rc == 2, res
-    assert "preflight found 6 problem(s); nothing was created:" in res.stdout, res
+    # The engine, kind, helm and linkerd; no licence: auto picks edge without a Buoyant licence, and
+    # the default Cosmonic line (0.4) needs none.
+    assert "preflight found 4 problem(s); nothing was created:" in res.stdout, res
+    assert "licen" not in " ".join(res.stdout.split()).lower().split("nothing was created:")[1].split("PLAY RECAP")[0], res
     assert "ansible-playbook site.yml -e mcpmesh_apply=false" in res.stdout, res
+
+
+def test_role_asks_for_the_licences_only_the_chosen_lines_need(tmp_path, bin_dir):
+    stand_in(bin_dir, "docker", {"info --format": ("docker-info-no-engine.stdout", "docker-info-no-engine.stderr", 1)})
+    pb = tmp_path / "role.yml"
+    pb.write_text("- hosts: localhost\n  gather_facts: false\n  roles: [mcpmesh.platform.preflight]\n")
+    res = run_playbook(pb, "-e", "linkerd_distribution=enterprise", "-e", "cosmonic_chart_version=0.3.0",
+                       env={"PATH": f"{bin_dir}:{BIN}:/bin", "BUOYANT_LICENSE": "", "COSMONIC_LICENSE_KEY": ""})
+    assert res.rc == 2, res
+    flat = " ".join(res.stdout.split())
+    assert "preflight found 6 problem(s); nothing was created:" in flat, res
+    assert "BUOYANT_LICENSE" in flat and "COSMONIC_LICENSE_KEY" in flat, res
 
 
 def test_role_in_render_only_mode_needs_no_engine_and_no_cli(tmp_path, bin_dir):

@@ -169,6 +169,9 @@ def test_a_failing_helm_upgrade_is_reported_without_the_licence(tmp_path, bin_di
                                      "roles": [{"role": "mcpmesh.platform.cosmonic"}]}]))
     res = run_playbook(playbook, *verbosity, extra_vars={
         "cosmonic_apply": True, "cosmonic_license_key": LICENCE, "mcpmesh_artifacts_dir": str(artifacts),
+        # The line that takes a licence (0.4 and later need none), unmeshed: no cluster answers here,
+        # and the Linkerd check of a meshed install would stop the run before the upgrade.
+        "cosmonic_chart_version": "0.3.0", "cosmonic_mesh": False,
     }, env={**env, "HELM_STAND_IN_LOG": str(helm_log), "PATH": f"{bin_dir}{os.pathsep}{BIN}{os.pathsep}/usr/bin:/bin"})
     assert res.rc == 2, res
     assert_nothing_leaked(res, [LICENCE], *dirs.values(), artifacts)
