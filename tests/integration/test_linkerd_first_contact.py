@@ -91,19 +91,25 @@ def chart_keys(line: str, name: str) -> tuple[dict, str]:
 # ---------------------------------------------------------------- item 3: the trust domain
 
 
-@pytest.mark.parametrize("distribution", ["edge", "enterprise"])
-def test_trust_domain_reaches_both_charts(tmp_path, distribution):
-    res = render(tmp_path, distribution, linkerd_trust_domain="mesh.example")
+@pytest.fixture(scope="module", params=["edge", "enterprise"])
+def rendered(request, tmp_path_factory):
+    """One render-only run per distribution with a trust domain of its own, shared by the checks of
+    items 3 and 4 that only read what it rendered and printed: (distribution, folder, result)."""
+    where = tmp_path_factory.mktemp(f"render-{request.param}")
+    return request.param, where, render(where, request.param, linkerd_trust_domain="mesh.example")
+
+
+def test_trust_domain_reaches_both_charts(rendered):
+    _distribution, tmp_path, res = rendered
     assert res.rc == 0, res
     assert values(tmp_path, "control-plane-values.yml")["identityTrustDomain"] == "mesh.example"
     assert values(tmp_path, "viz-values.yml")["identityTrustDomain"] == "mesh.example"
 
 
-@pytest.mark.parametrize("distribution", ["edge", "enterprise"])
-def test_every_rendered_key_is_a_key_of_the_real_charts(tmp_path, distribution):
+def test_every_rendered_key_is_a_key_of_the_real_charts(rendered):
     """identityTrustDomain and the rest are read by the charts of that Linkerd line (a key only in
     a comment of values.yaml, such as heartbeatSchedule, is one the templates read but leave unset)."""
-    res = render(tmp_path, distribution, linkerd_trust_domain="mesh.example")
+    distribution, tmp_path, res = rendered
     assert res.rc == 0, res
     line = UPSTREAM_LINE[distribution]
     for rendered, upstream_name in (("control-plane-values.yml", "control-plane-values.yaml"),
@@ -150,9 +156,8 @@ def bundle(tmp_path: Path, version: str, drop: str | None = None) -> Path:
     return path
 
 
-@pytest.mark.parametrize("distribution", ["edge", "enterprise"])
-def test_the_pin_is_v1_2_1_for_both_and_served_as_linkerd_reads_it(tmp_path, distribution):
-    res = render(tmp_path, distribution)
+def test_the_pin_is_v1_2_1_for_both_and_served_as_linkerd_reads_it(rendered):
+    _distribution, _where, res = rendered
     assert res.rc == 0, res
     assert "after the Gateway API CRDs v1.2.1" in flat(res.stdout), res
     for kind in ("httproutes", "grpcroutes"):
