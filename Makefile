@@ -10,6 +10,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
+# pytest workers for `make test` (pytest-xdist); each test file runs on one worker, so its
+# module-scoped fixtures (one render shared by many checks) run once.
+JOBS   ?= auto
 
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
@@ -56,7 +59,7 @@ teardown: setup
 # scenarios (see tests/README.md). pytest's exit code 5 ("no tests collected")
 # is turned into a failure on purpose.
 test: setup-test
-	$(BIN)/python -m pytest $(ARGS); rc=$$?; \
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --durations=25 $(ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; that is a failure" >&2; exit 1; fi; \
 	exit $$rc
 
