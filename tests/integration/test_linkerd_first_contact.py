@@ -413,3 +413,16 @@ def test_docker_hub_is_not_pulled_anonymously_where_it_can_be_avoided(workflow):
     script = steps(workflow)[pull]["run"]
     assert 'docker pull --quiet "$KIND_NODE_IMAGE"' in script and "registry-mirrors" in script
     assert "petstore_backend_image=${DOCKERHUB_MIRROR}/" in steps(workflow)[run]["run"]
+
+
+# ---------------------------------------------------------------- item 9: a cluster newer than the schemas
+
+
+def test_a_kubernetes_version_newer_than_the_bundled_schemas_renders_with_a_warning(tmp_path):
+    """A newer node image (1.38, say) sets mcpmesh_kubernetes_version past kubernetes-validate's
+    newest schemas: the role still validates, against the newest ones, and says so."""
+    res = render(tmp_path, "edge", mcpmesh_kubernetes_version="1.38")
+    assert res.rc == 0, res
+    text = flat(res.stdout + res.stderr)
+    assert "Module failed" not in text, res
+    assert "bundles schemas up to Kubernetes" in text and "1.38" in text, res
