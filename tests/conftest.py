@@ -4,10 +4,12 @@
 * Puts ``.collections`` (made by ``make setup``) on ``sys.path`` so that tests
   import module_utils as ``ansible_collections.mcpmesh.platform.plugins.module_utils``.
 * Offers ``run_playbook`` to run a playbook through the real ``ansible-playbook``
-  with this checkout's ``ansible.cfg``, and ``parse_recap`` to read its PLAY RECAP.
+  with this checkout's ``ansible.cfg``, ``parse_recap`` to read its PLAY RECAP, and
+  ``run_module`` to run one module the way Ansible runs it on a target (or, asked, as a task).
 """
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -17,6 +19,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 COLLECTIONS = ROOT / ".collections"
@@ -109,12 +112,115 @@ def run_playbook(playbook: str | Path, *args: str, extra_vars: dict | None = Non
 
 
 def run_module(workdir: Path, module: str, args: dict, *extra: str, bin_dir: Path | None = None,
-               env: dict[str, str] | None = None) -> PlaybookResult:
-    """Run one module through ``ansible-playbook`` and keep what it returned.
+               env: dict[str, str] | None = None, via: str = "module") -> PlaybookResult:
+    """Run one module and keep what it returned.
 
-    The result is on ``.result`` (None when the module never ran); a failing module still fails
-    the run, with its own message. ``bin_dir`` goes first on PATH, for stand-in CLIs.
+    ``via="module"`` (the default) runs the module's own file as Ansible's executor does on the
+    target: a new Python process, the arguments as ``ANSIBLE_MODULE_ARGS`` (``--check``, ``--diff``
+    and ``-v`` in ``extra`` become ``_ansible_check_mode``, ``_ansible_diff`` and
+    ``_ansible_verbosity``), its JSON answer on stdout. That skips only the controller (about two
+    seconds a run): what the controller adds, its callback's rendering, ``no_log`` masking of the
+    display, action plugins, is tested through ``via="playbook"`` and tests/integration/test_secrets_output.py.
+    ``.stdout`` then holds the answer as the yaml callback would list it (``msg:``, ``rc:``, ``cmd:``),
+    and ``.recap`` the one host's counts, so a test reads either runner the same way.
+
+    ``via="playbook"`` runs the module as a task of a one-task ``ansible-playbook`` run.
+
+    The result is on ``.result`` (None when the module never answered); a failing module fails the
+    run (rc 2, as ``ansible-playbook`` exits when a task failed). ``bin_dir`` goes first on PATH, for
+    stand-in CLIs.
     """
+    run_env = dict(env or {})
+    if bin_dir is not None:
+        run_env["PATH"] = f"{bin_dir}{os.pathsep}{BIN}{os.pathsep}/bin"
+    if via == "playbook":
+        return _run_module_in_a_playbook(workdir, module, args, *extra, env=run_env)
+    if via != "module":
+        raise ValueError(f"via must be module or playbook, not {via!r}")
+    return _run_module_file(workdir, module, args, *extra, env=run_env)
+
+
+_DIRECT_FLAGS = {"--check": ("_ansible_check_mode", True), "-C": ("_ansible_check_mode", True),
+                 "--diff": ("_ansible_diff", True), "-D": ("_ansible_diff", True)}
+
+
+def _run_module_file(workdir: Path, module: str, args: dict, *extra: str, env: dict[str, str]) -> PlaybookResult:
+    namespace, collection, name = module.split(".")
+    internal = {"_ansible_check_mode": False, "_ansible_diff": False, "_ansible_verbosity": 0,
+                "_ansible_remote_tmp": str(workdir / ".ansible-tmp"), "_ansible_module_name": module}
+    for flag in extra:
+        if flag in _DIRECT_FLAGS:
+            key, value = _DIRECT_FLAGS[flag]
+            internal[key] = value
+        elif re.fullmatch(r"-v+", flag):
+            internal["_ansible_verbosity"] = len(flag) - 1
+        else:
+            raise ValueError(f"run_module(via='module') does not know {flag!r}; use via='playbook'")
+    args_file = workdir / f"{name}-args.json"
+    args_file.write_text(json.dumps({"ANSIBLE_MODULE_ARGS": {**args, **internal}}))
+    args_file.chmod(0o600)
+    run_env = ansible_env(**env)
+    run_env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_collections_root()), run_env.get("PYTHONPATH")]))
+    proc = subprocess.run([sys.executable, "-m", f"ansible_collections.{namespace}.{collection}.plugins.modules.{name}",
+                           str(args_file)], cwd=workdir, env=run_env, capture_output=True, text=True,
+                          timeout=600, check=False)
+    args_file.unlink()
+    answer = _module_answer(proc.stdout)
+    if answer is not None:  # what a task registers: the executor adds failed and keeps invocation out
+        answer.pop("invocation", None)
+        answer.setdefault("failed", False)
+    failed = answer is None or bool(answer.get("failed")) or proc.returncode != 0
+    shown = "" if answer is None else _shown_answer(answer)
+    status = "fatal" if failed else ("changed" if answer.get("changed") else "ok")
+    stdout = f"{status}: [localhost] => {module}\n{shown}"
+    if answer is not None and internal["_ansible_diff"]:
+        stdout += "".join(_shown_diff(diff) for diff in _diffs(answer.get("diff")))
+    done = subprocess.CompletedProcess(proc.args, 2 if failed else 0, stdout, proc.stderr if answer is not None
+                                       else f"{proc.stderr}\n--- module stdout (not JSON) ---\n{proc.stdout}")
+    res = PlaybookResult(done)
+    res.recap = {"localhost": {"ok": 0 if failed else 1, "changed": int(bool(answer and answer.get("changed") and not failed)),
+                               "unreachable": 0, "failed": int(failed), "skipped": 0, "rescued": 0, "ignored": 0}}
+    res.result = answer
+    return res
+
+
+def _module_answer(stdout: str) -> dict | None:
+    """The module's JSON answer: the last line of stdout that is a JSON object, as Ansible reads it."""
+    for line in reversed(stdout.strip().splitlines()):
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return None
+
+
+def _shown_answer(answer: dict) -> str:
+    """Each key on its own line, text as it is (not YAML-quoted), nested values as YAML."""
+    lines = []
+    for key, value in sorted(answer.items()):
+        if isinstance(value, (dict, list)):
+            lines.append(f"{key}:\n" + yaml.safe_dump(value, width=float("inf"), sort_keys=True).rstrip("\n"))
+        else:
+            lines.append(f"{key}: {value}")
+    return "\n".join(lines) + "\n"
+
+
+def _diffs(diff) -> list[dict]:
+    return [d for d in (diff if isinstance(diff, list) else [diff]) if isinstance(d, dict)]
+
+
+def _shown_diff(diff: dict) -> str:
+    """A before/after diff as unified diff lines (what ``--diff`` shows for it)."""
+    if "prepared" in diff:
+        return str(diff["prepared"]) + "\n"
+    before, after = str(diff.get("before", "")), str(diff.get("after", ""))
+    return "".join(difflib.unified_diff(before.splitlines(True), after.splitlines(True),
+                                        diff.get("before_header", "before"), diff.get("after_header", "after")))
+
+
+def _run_module_in_a_playbook(workdir: Path, module: str, args: dict, *extra: str, env: dict[str, str]) -> PlaybookResult:
     path, out = workdir / "pb.yml", workdir / "result.json"
     out.unlink(missing_ok=True)
     tasks = [
@@ -124,10 +230,7 @@ def run_module(workdir: Path, module: str, args: dict, *extra: str, bin_dir: Pat
         {"name": "Fail as the module did.", "ansible.builtin.fail": {"msg": "{{ result.msg }}"}, "when": "result is failed"},
     ]
     path.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
-    run_env = dict(env or {})
-    if bin_dir is not None:
-        run_env["PATH"] = f"{bin_dir}{os.pathsep}{BIN}{os.pathsep}/bin"
-    res = run_playbook(path, *extra, env=run_env)
+    res = run_playbook(path, *extra, env=env)
     res.result = json.loads(out.read_text()) if out.exists() else None
     return res
 

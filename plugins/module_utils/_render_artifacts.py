@@ -21,13 +21,17 @@ ARGUMENT_SPEC = {
             "enabled": {"type": "bool", "default": True},
             "validate": {"type": "str", "choices": list(KINDS), "default": "manifest"},
             "chart": {"type": "str"},
+            "content": {"type": "str"},
         },
     },
     "mode": {"type": "str", "default": "0644"},
     "kubernetes_version": {"type": "str"},
     "strict": {"type": "bool"},
     "forbidden": {"type": "list", "elements": "str", "no_log": True},
-    "forbidden_digests": {"type": "list", "elements": "dict"},
+    "forbidden_digests": {"type": "list", "elements": "dict", "options": {
+        "sha256": {"type": "str", "required": True, "no_log": False},
+        "length": {"type": "int", "required": True},
+    }},
 }
 
 
@@ -51,3 +55,11 @@ def check_items(files: list[dict]) -> list[dict]:
             raise RenderItemError(f"{where}.name {name!r} is rendered twice.")
         seen.add(name)
     return files
+
+
+def validation_plan(files: list[dict], paths: dict[str, str]) -> tuple[dict, list]:
+    """What to validate, from the enabled items with their rendered text: ({path: text} of the
+    manifests, [(path, chart, text)] of the Helm values)."""
+    manifests = {paths[i["name"]]: i["content"] for i in files if i["validate"] == "manifest"}
+    helm_values = [(paths[i["name"]], i["chart"], i["content"]) for i in files if i["validate"] == "helm_values"]
+    return manifests, helm_values

@@ -9,11 +9,13 @@ short_description: Render a role's templates into its artifacts folder, then val
 version_added: 0.1.0
 description:
   - The render and validate steps every role of this collection takes before it applies anything.
-  - Creates O(dest), renders each item of O(files) from the calling role's C(templates/) folder exactly as
-    M(ansible.builtin.template) does (check mode, diff, C(ansible_managed)), then validates what it rendered with
-    M(mcpmesh.platform.validate_artifacts).
-  - In check mode a changed render is not written, so the validation is skipped and RV(validation) says why.
-  - This is an action plugin; the controller renders and validates, which is where the artifacts folder lives.
+  - Creates O(dest), renders each item of O(files) from the calling role's C(templates/) folder as the
+    P(ansible.builtin.template#lookup) lookup does (the task's variables, C(ansible_managed)), then writes the
+    files that changed and validates all of them the way M(mcpmesh.platform.validate_artifacts) does.
+  - The controller renders; one module run then writes and validates every file of the task, so a role's
+    render step costs one module run, not one per file.
+  - In check mode nothing is written and the rendered texts are validated as they would be written.
+  - With C(--diff), each changed file shows its before and after.
 author:
   - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
@@ -58,6 +60,11 @@ options:
       chart:
         description: The chart's schema key for V(helm_values) items, as in M(mcpmesh.platform.validate_artifacts).
         type: str
+      content:
+        description:
+          - The rendered text. The action plugin sets it from O(files[].template); a value given in a task is
+            replaced.
+        type: str
   mode:
     description: The mode of the rendered files.
     type: str
@@ -76,6 +83,15 @@ options:
     description: Passed to M(mcpmesh.platform.validate_artifacts) (SHA-256 digests of such strings, with their length).
     type: list
     elements: dict
+    suboptions:
+      sha256:
+        description: The secret's SHA-256, in hex.
+        type: str
+        required: true
+      length:
+        description: The secret's length in bytes.
+        type: int
+        required: true
 seealso:
   - module: mcpmesh.platform.validate_artifacts
   - module: ansible.builtin.template
@@ -99,25 +115,125 @@ files:
   type: dict
   sample: {namespace.yml: .mcpmesh/mcpmesh/metallb/namespace.yml}
 rendered:
-  description: Each rendered file with whether it changed.
+  description: Each rendered file with whether it changed (and, with C(--diff), its C(diff)).
   returned: always
   type: list
   elements: dict
   sample: [{template: namespace.yml.j2, path: .mcpmesh/mcpmesh/metallb/namespace.yml, changed: false}]
 validation:
-  description: What M(mcpmesh.platform.validate_artifacts) returned, or C(skipped) with a C(reason).
+  description: What the validation found (as M(mcpmesh.platform.validate_artifacts) returns it), or C(skipped) with a C(reason).
   returned: always
   type: dict
   sample: {changed: false, validated: 3}
 """
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.mcpmesh.platform.plugins.module_utils._render_artifacts import ARGUMENT_SPEC
+import os
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _validation
+from ansible_collections.mcpmesh.platform.plugins.module_utils._render_artifacts import (
+    ARGUMENT_SPEC,
+    RenderItemError,
+    check_items,
+    validation_plan,
+)
 
 
-def main():  # pragma: no cover - the action plugin does the work
+def current(path: str) -> tuple[str | None, int | None]:
+    """(the file's text or None when absent or not UTF-8, its permission bits or None when absent)."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        return None, None
+    try:
+        return data.decode("utf-8"), mode
+    except UnicodeDecodeError:
+        return None, mode
+
+
+def write(module: AnsibleModule, path: str, text: str, mode: int) -> None:
+    """Write text to path through a temporary file beside it, so a reader never sees half a file."""
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".render-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.chmod(tmp, mode)
+        module.atomic_move(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def main() -> None:
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    module.fail_json(msg="mcpmesh.platform.render_artifacts runs only as an action plugin on the controller.")
+    params = module.params
+    try:
+        files = [item for item in check_items(params["files"]) if item["enabled"]]
+        mode = int(params["mode"], 8)
+    except (RenderItemError, ValueError) as exc:
+        module.fail_json(msg=str(exc) if isinstance(exc, RenderItemError)
+                         else f"render_artifacts: mode {params['mode']!r} is not an octal file mode such as 0644.")
+    missing = [item["name"] for item in files if item.get("content") is None]
+    if missing:
+        module.fail_json(msg=f"render_artifacts: no rendered content for {', '.join(missing)}; "
+                         "the module runs through its action plugin, which renders the templates")
+    dest = params["dest"]
+    changed = False
+    if not os.path.isdir(dest):
+        changed = True
+        if not module.check_mode:
+            try:
+                os.makedirs(dest, mode=0o755, exist_ok=True)
+            except OSError as exc:
+                module.fail_json(msg=f"Could not create the artifacts folder {dest}: {exc.strerror}")
+
+    paths, rendered = {}, []
+    for item in files:
+        path = os.path.join(dest, item["name"])
+        paths[item["name"]] = path
+        before, before_mode = current(path)
+        differs = before != item["content"] or before_mode != mode
+        entry = {"template": item["template"], "path": path, "changed": differs}
+        if differs and module._diff:
+            entry["diff"] = {"before": before or "", "after": item["content"],
+                             "before_header": path, "after_header": item["template"]}
+        if differs and not module.check_mode:
+            try:
+                if os.path.dirname(path) != dest:
+                    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+                write(module, path, item["content"], mode)
+            except OSError as exc:
+                module.fail_json(msg=f"Could not write {path}: {exc.strerror}", files=paths)
+        changed = changed or differs
+        rendered.append(entry)
+
+    result = {"changed": changed, "files": paths, "rendered": rendered}
+    if module._diff:
+        result["diff"] = [entry["diff"] for entry in rendered if "diff" in entry]
+    manifests, helm_values = validation_plan(files, paths)
+    if not manifests and not helm_values:
+        result["validation"] = {"skipped": True, "reason": "nothing to validate"}
+        module.exit_json(**result)
+    if _validation.MISSING_LIB:
+        module.fail_json(msg=missing_required_lib(_validation.MISSING_LIB[0]), exception=_validation.MISSING_LIB[1],
+                         **result)
+    # The defaults of validate_artifacts where the task leaves an option unset.
+    options = dict(kubernetes_version=params["kubernetes_version"] or "1.36",
+                   strict=True if params["strict"] is None else params["strict"],
+                   forbidden=params["forbidden"] or [], forbidden_digests=params["forbidden_digests"] or [])
+    try:
+        validation = _validation.validate_texts(manifests, helm_values, warn=module.warn, **options)
+    except _validation.ValidationInputError as exc:
+        module.fail_json(msg=str(exc), **result)
+    except _validation.ValidationFailed as exc:
+        result["validation"] = dict(exc.result, failed=True, errors=exc.errors, msg=exc.msg)
+        module.fail_json(msg=exc.msg, **result)
+    result["validation"] = dict(validation, changed=False)
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

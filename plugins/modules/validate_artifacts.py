@@ -183,59 +183,22 @@ schema_version:
   sample: "1.36"
 """
 
-import traceback
-
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _artifacts, _schemas, _text
-
-MISSING_LIB = None  # (the requirement's name, the import traceback) when one is missing
-try:
-    from jsonschema import Draft7Validator
-except ImportError:
-    MISSING_LIB = ("jsonschema", traceback.format_exc())
-try:
-    import kubernetes_validate
-    from kubernetes_validate import utils as kv_utils
-    from kubernetes_validate.utils import SchemaNotFoundError
-except ImportError:
-    MISSING_LIB = ("kubernetes-validate", traceback.format_exc())
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _validation
 
 
-def read_text(module: AnsibleModule, path: str, errors: list) -> str | None:
-    """The file's text; None (with the reason in errors) when it is not UTF-8 text."""
+def read_text(module: AnsibleModule, path: str, unreadable: list) -> str | None:
+    """The file's text; None (with the reason in unreadable) when it is not UTF-8 text."""
     try:
         with open(path, encoding="utf-8") as handle:
             return handle.read()
     except OSError as exc:
         module.fail_json(msg=f"cannot read artifact {path}: {exc.strerror}; render it before validating it")
     except UnicodeDecodeError as exc:
-        errors.append(f"{path}: not UTF-8 text (byte {exc.start} cannot be read; a binary file?); "
-                      "an artifact is rendered YAML")
+        unreadable.append(f"{path}: not UTF-8 text (byte {exc.start} cannot be read; a binary file?); "
+                          "an artifact is rendered YAML")
     return None
-
-
-def schema_choice(module: AnsibleModule, version: str) -> tuple[str, str]:
-    """(the version passed to kubernetes-validate, its MAJOR.MINOR) for the version asked for.
-
-    kubernetes-validate refuses a version newer than its newest schemas; such a cluster (a newer
-    node image) is validated against the newest bundled schemas, with a warning.
-    """
-    bundled = sorted({_artifacts.minor_version(v) for v in kv_utils.all_versions()} - {None})
-    wanted = _artifacts.minor_version(version)
-    oldest = ".".join(map(str, bundled[0])) if bundled else "?"
-    newest = ".".join(map(str, bundled[-1])) if bundled else "?"
-    if wanted is None or not bundled or wanted < bundled[0]:
-        module.fail_json(
-            msg=f"kubernetes-validate has no schemas for Kubernetes {_text.clean(version, 40, keep_newlines=False)}; "
-            f"set kubernetes_version to a release between {oldest} and {newest} (newer releases use {newest})"
-        )
-    if wanted > bundled[-1]:
-        module.warn(f"kubernetes-validate bundles schemas up to Kubernetes {newest}; the core kinds are validated "
-                    f"against {newest}, not {version}. Fields new in {version} are refused with strict=true: "
-                    "upgrade kubernetes-validate, or set strict=false")
-        return newest, newest
-    return version, ".".join(map(str, max(v for v in bundled if v <= wanted)))
 
 
 def main() -> None:
@@ -258,72 +221,23 @@ def main() -> None:
         ),
         supports_check_mode=True,
     )
-    if MISSING_LIB:
-        module.fail_json(msg=missing_required_lib(MISSING_LIB[0]), exception=MISSING_LIB[1])
+    if _validation.MISSING_LIB:
+        module.fail_json(msg=missing_required_lib(_validation.MISSING_LIB[0]), exception=_validation.MISSING_LIB[1])
 
-    version = module.params["kubernetes_version"].lstrip("v")
-    strict = module.params["strict"]
-    digests = module.params["forbidden_digests"]
-    wrong = _artifacts.digest_problems(digests)
-    if wrong:
-        module.fail_json(msg="; ".join(wrong) + ". Give each secret's hash('sha256') and its length in bytes.")
-    checked_version, schema_version = schema_choice(module, version)
-
-    def core_validate(obj: dict) -> str | None:
-        try:
-            kubernetes_validate.validate(obj, checked_version, strict=strict)
-        except SchemaNotFoundError as exc:
-            raise LookupError(obj["kind"]) from exc
-        except kubernetes_validate.ValidationError as exc:
-            return f"{_artifacts.json_path(exc.path)}: {_artifacts.error_message(exc.message, exc.instance)}"
-        return None
-
-    objects, values, errors = [], [], []
-    texts = {}
-    for path in module.params["manifests"]:
-        text = read_text(module, path, errors)
-        if text is None:
-            continue
-        texts[path] = text
-        try:
-            docs = _artifacts.load_documents(text, path)
-            rows, found = _artifacts.validate_manifest_objects(
-                docs, path, core_validate, _schemas.CUSTOM_RESOURCES, Draft7Validator
-            )
-        except _artifacts.ArtifactError as exc:
-            errors.append(str(exc))
-            continue
-        objects.extend(rows)
-        errors.extend(found)
-    for entry in module.params["helm_values"]:
-        text = read_text(module, entry["path"], errors)
-        if text is None:
-            continue
-        texts[entry["path"]] = text
-        errors.extend(
-            _artifacts.validate_helm_values(text, entry["path"], entry["chart"], _schemas.HELM_VALUES, Draft7Validator)
-        )
-        values.append({"path": entry["path"], "chart": entry["chart"]})
-    for path, text in texts.items():
-        for option, hits in (("forbidden", _artifacts.forbidden_hits(text, module.params["forbidden"])),
-                             ("forbidden_digests", _artifacts.forbidden_digest_hits(text, digests))):
-            if hits:
-                errors.append(
-                    f"{path}: holds secret value(s) number {', '.join(map(str, hits))} of '{option}'; "
-                    "secrets must go into Kubernetes Secrets or release_values with no_log, never into artifacts"
-                )
-
-    result = dict(changed=False, objects=objects, values=values, kubernetes_version=version,
-                  schema_version=schema_version)
-    if errors:
-        errors = [_text.clean(error, 1000, keep_newlines=False) for error in errors]
-        module.fail_json(
-            msg=f"{len(errors)} problem(s) in the rendered artifacts; fix the template or the variables that feed it, "
-            "then run again: " + _text.names(errors, limit=20, sep="; "),
-            errors=errors[:200],
-            **result,
-        )
-    module.exit_json(**result)
+    unreadable = []
+    manifests = {path: read_text(module, path, unreadable) for path in module.params["manifests"]}
+    helm_values = [(entry["path"], entry["chart"], read_text(module, entry["path"], unreadable))
+                   for entry in module.params["helm_values"]]
+    try:
+        result = _validation.validate_texts(
+            manifests, helm_values, kubernetes_version=module.params["kubernetes_version"],
+            strict=module.params["strict"], forbidden=module.params["forbidden"],
+            forbidden_digests=module.params["forbidden_digests"], warn=module.warn, unreadable=unreadable)
+    except _validation.ValidationInputError as exc:
+        module.fail_json(msg=str(exc))
+    except _validation.ValidationFailed as exc:
+        module.fail_json(msg=exc.msg, errors=exc.errors, changed=False, **exc.result)
+    module.exit_json(changed=False, **result)
 
 
 if __name__ == "__main__":

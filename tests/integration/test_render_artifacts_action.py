@@ -76,12 +76,23 @@ def test_renders_from_the_role_validates_and_is_idempotent(tmp_path):
     assert second.rc == 0 and second.localhost["changed"] == 0, second
 
 
-def test_check_mode_writes_nothing_and_says_validation_was_skipped(tmp_path):
+def test_check_mode_writes_nothing_and_validates_what_it_would_write(tmp_path):
     playbook = make_role(tmp_path, GOOD)
-    run = run_playbook(playbook, "--check")
+    run = run_playbook(playbook, "--check", "--diff")
     assert run.rc == 0 and run.localhost["changed"] == 1, run
     assert not (tmp_path / "out").exists()
-    assert result(tmp_path)["validation"]["skipped"] is True
+    validation = result(tmp_path)["validation"]
+    assert "skipped" not in validation and validation["values"] == [
+        {"path": str(tmp_path / "out" / "values.yml"), "chart": "metallb"}], validation
+    assert [o["kind"] for o in validation["objects"]] == ["Namespace"], validation
+    assert "+  name: demo" in run.stdout, run  # the diff of a file that would be created
+
+
+def test_check_mode_still_refuses_an_invalid_render(tmp_path):
+    playbook = make_role(tmp_path, [{"template": "bad.yml.j2", "name": "bad.yml"}])
+    run = run_playbook(playbook, "--check")
+    assert run.rc != 0 and "dataa" in run.stdout, run
+    assert not (tmp_path / "out").exists()
 
 
 def test_an_invalid_manifest_fails_with_the_validators_message(tmp_path):
