@@ -202,8 +202,10 @@ def _shown_answer(answer: dict) -> str:
     for key, value in sorted(answer.items()):
         if isinstance(value, (dict, list)):
             lines.append(f"{key}:\n" + yaml.safe_dump(value, width=float("inf"), sort_keys=True).rstrip("\n"))
-        else:
+        elif isinstance(value, str):
             lines.append(f"{key}: {value}")
+        else:
+            lines.append(f"{key}: {json.dumps(value)}")
     return "\n".join(lines) + "\n"
 
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The preflight module and role through ansible-playbook, with stand-in CLIs.
+"""The preflight module (run as Ansible runs it) and role (through ansible-playbook), with stand-in CLIs.
 
 Each stand-in prints a recorded output from tests/fixtures/preflight (see SOURCE.md
 there) and exits with the recorded status. PATH holds only the stand-ins, the venv
@@ -8,12 +8,11 @@ and /bin, so the machine's own tools do not leak in.
 from __future__ import annotations
 
 import socket
-import textwrap
 from pathlib import Path
 
 import pytest
 
-from conftest import BIN, free_port, run_playbook
+from conftest import BIN, free_port, run_module, run_playbook
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "preflight"
 pytestmark = pytest.mark.slow
@@ -43,28 +42,8 @@ def bin_dir(bin_dir):
     return bin_dir
 
 
-def write_playbook(tmp_path: Path, args: dict, check_role: bool = False) -> Path:
-    import json
-
-    body = textwrap.dedent(f"""\
-        - hosts: localhost
-          gather_facts: false
-          tasks:
-            - name: Run the preflight module.
-              mcpmesh.platform.preflight: {json.dumps(args)}
-              register: result
-            - name: Show the result.
-              ansible.builtin.debug:
-                var: result
-        """)
-    path = tmp_path / "pb.yml"
-    path.write_text(body)
-    return path
-
-
 def run(tmp_path, bin_dir, args, *extra):
-    env = {"PATH": f"{bin_dir}:{BIN}:/bin"}
-    return run_playbook(write_playbook(tmp_path, args), *extra, env=env)
+    return run_module(tmp_path, "mcpmesh.platform.preflight", args, *extra, bin_dir=bin_dir)
 
 
 FULL = {

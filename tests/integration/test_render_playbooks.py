@@ -2,7 +2,9 @@
 """The three playbooks users run, in render-only mode (``mcpmesh_apply=false``), with no cluster.
 
 * ``site.yml`` (the root file, which imports ``mcpmesh.platform.site``) runs to the end, renders
-  and validates the artifacts of every role of the stack, and a second run changes nothing.
+  and validates the artifacts of every role of the stack. That a second run changes nothing is
+  molecule's idempotence step of the ``site`` scenario (tests/integration/test_molecule.py), with
+  fake licences too; it is not run a second time here.
 * ``playbooks/verify.yml`` and ``playbooks/teardown.yml`` run to the end and only report.
 * Fake licences are passed the way users pass real ones (``BUOYANT_LICENSE`` and
   ``COSMONIC_LICENSE_KEY`` in the environment); neither appears in any artifact, nor in the
@@ -15,7 +17,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, run_playbook
+from conftest import ROOT, run_module, run_playbook
 
 pytestmark = pytest.mark.slow
 
@@ -36,10 +38,8 @@ def artifacts(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def site_runs(artifacts):
-    """site.yml twice, render-only, into the same artifacts folder."""
-    first = run_playbook(ROOT / "site.yml", extra_vars=render_only(artifacts), env=ENV)
-    second = run_playbook(ROOT / "site.yml", extra_vars=render_only(artifacts), env=ENV)
-    return first, second
+    """site.yml once, render-only (a tuple, for the checks that read every run's output)."""
+    return (run_playbook(ROOT / "site.yml", extra_vars=render_only(artifacts), env=ENV),)
 
 
 def flat(text: str) -> str:
@@ -60,12 +60,6 @@ def test_site_runs_to_the_end_without_a_cluster(site_runs):
     assert "Render-only run: nothing was applied" in summary, first
     assert "Transport Type: Streamable HTTP, URL: http://petstore-mcp.localhost.cosmonic.sh/v1/mcp" in summary, first
     assert "Host: petstore-mcp.localhost.cosmonic.sh" in summary and "linkerd viz dashboard" in summary, first
-
-
-def test_second_site_run_changes_nothing(site_runs):
-    second = site_runs[1]
-    assert second.rc == 0, second
-    assert second.localhost["changed"] == 0, second
 
 
 def test_artifacts_of_the_whole_stack_exist_and_parse(site_runs, artifacts):
@@ -91,30 +85,20 @@ def test_artifacts_validate_again(site_runs, artifacts, tmp_path):
                 continue  # the kind cluster config is not a Kubernetes object
             manifests.append(str(path))
     assert any(m.endswith("petstore/backend.yml") for m in manifests), manifests
-    playbook = tmp_path / "validate.yml"
-    playbook.write_text(yaml.safe_dump([{
-        "name": "Validate the rendered stack.",
-        "hosts": "localhost",
-        "gather_facts": False,
-        "tasks": [{
-            "name": "Validate every manifest and every chart's values.",
-            "mcpmesh.platform.validate_artifacts": {
-                "manifests": manifests,
-                "helm_values": [
-                    {"path": str(artifacts / "metallb" / "values.yml"), "chart": "metallb"},
-                    {"path": str(artifacts / "linkerd" / "crds-values.yml"), "chart": "linkerd-enterprise-crds"},
-                    {"path": str(artifacts / "linkerd" / "control-plane-values.yml"), "chart": "linkerd-enterprise-control-plane"},
-                    {"path": str(artifacts / "linkerd" / "viz-values.yml"), "chart": "linkerd-viz"},
-                    {"path": str(artifacts / "cosmonic" / "control-values.yml"), "chart": "cosmonic-control"},
-                    {"path": str(artifacts / "cosmonic" / "hostgroup-values.yml"), "chart": "cosmonic-control-hostgroup"},
-                    {"path": str(artifacts / "petstore" / "mcp-values.yml"), "chart": "http-trigger"},
-                    {"path": str(artifacts / "cosmonic" / "mesh.yml"), "chart": "cosmonic-mesh"},
-                ],
-                "forbidden": [FAKE_COSMONIC, FAKE_BUOYANT],
-            },
-        }],
-    }], sort_keys=False))
-    result = run_playbook(playbook)
+    result = run_module(tmp_path, "mcpmesh.platform.validate_artifacts", {
+        "manifests": manifests,
+        "helm_values": [
+            {"path": str(artifacts / "metallb" / "values.yml"), "chart": "metallb"},
+            {"path": str(artifacts / "linkerd" / "crds-values.yml"), "chart": "linkerd-enterprise-crds"},
+            {"path": str(artifacts / "linkerd" / "control-plane-values.yml"), "chart": "linkerd-enterprise-control-plane"},
+            {"path": str(artifacts / "linkerd" / "viz-values.yml"), "chart": "linkerd-viz"},
+            {"path": str(artifacts / "cosmonic" / "control-values.yml"), "chart": "cosmonic-control"},
+            {"path": str(artifacts / "cosmonic" / "hostgroup-values.yml"), "chart": "cosmonic-control-hostgroup"},
+            {"path": str(artifacts / "petstore" / "mcp-values.yml"), "chart": "http-trigger"},
+            {"path": str(artifacts / "cosmonic" / "mesh.yml"), "chart": "cosmonic-mesh"},
+        ],
+        "forbidden": [FAKE_COSMONIC, FAKE_BUOYANT],
+    })
     assert result.rc == 0, result
 
 
@@ -125,6 +109,15 @@ def test_no_licence_in_any_artifact_or_output(site_runs, artifacts):
     assert files
     for path in files:
         assert_no_secret_in(path.read_text(errors="replace"), str(path))
+
+
+def test_echo_artifacts_carry_the_mesh_settings(site_runs, artifacts):
+    assert site_runs[0].rc == 0, site_runs[0]
+    docs = [d for d in yaml.safe_load_all((artifacts / "metallb" / "echo.yml").read_text()) if d]
+    objects = {d["kind"]: d for d in docs}
+    assert objects["Namespace"]["metadata"]["annotations"] == {"linkerd.io/inject": "enabled"}
+    template = objects["Deployment"]["spec"]["template"]["metadata"]
+    assert template["annotations"] == {"linkerd.io/inject": "enabled"}, template
 
 
 def test_cosmonic_and_petstore_values_are_the_default_line_s(site_runs, artifacts):
@@ -154,14 +147,21 @@ def test_verify_and_teardown_run_to_the_end_and_only_report(site_runs, artifacts
     assert result.localhost["changed"] == 0, result
     assert "Render-only" in result.stdout, result
     assert_no_secret_in(result.stdout + result.stderr, f"the output of {name}")
+    out = flat(result.stdout)
+    if name.endswith("teardown.yml"):
+        assert "would be kept; delete it with -e mcpmesh_teardown_cluster=true" in out, result
+    else:  # the verification plans say what they will prove
+        assert ("when Linkerd is installed, that every echo pod carries a linkerd-proxy and "
+                "`linkerd viz stat deployment -n echo` shows its traffic") in out, result
+        assert ("write, read back and delete a marker pet through MCP and read it from the in-cluster backend "
+                "petstore:8080") in out, result
+        assert "the mTLS edges host -> backend and ingress -> host" in out and "Key Metrics verdict (gate critical)" in out
     after = {p: p.stat().st_mtime_ns for p in artifacts.rglob("*") if p.is_file()}
     assert after == before, "a checks-only or teardown run touched the artifacts"
 
 
-def test_teardown_keeps_the_cluster_unless_asked(site_runs, artifacts):
-    kept = run_playbook(ROOT / "playbooks/teardown.yml", extra_vars=render_only(artifacts), env=ENV)
-    assert kept.rc == 0, kept
-    assert "would be kept; delete it with -e mcpmesh_teardown_cluster=true" in flat(kept.stdout), kept
+def test_teardown_deletes_the_cluster_only_when_asked(site_runs, artifacts):
+    """Kept by default: the check is in test_verify_and_teardown_run_to_the_end_and_only_report."""
     deleted = run_playbook(ROOT / "playbooks/teardown.yml",
                            extra_vars={**render_only(artifacts), "mcpmesh_teardown_cluster": True}, env=ENV)
     assert deleted.rc == 0, deleted
