@@ -143,11 +143,11 @@ def observed(rows: list[dict], service: str, route: str, window_s: float) -> dic
     out = {}
     for name, entry in backends.items():
         out[name] = {
-            "rps": round(entry["rps"], 6),
+            "rps": entry["rps"],
             "requests": int(round(entry["rps"] * window_s)),
             "success_rate": round(entry["_ok"] / entry["_known"], 6) if entry["_known"] > 0 else None,
         }
-    return {"backends": out, "default_rps": round(default_rps, 6), "other_routes": sorted(other)}
+    return {"backends": out, "default_rps": default_rps, "other_routes": sorted(other)}
 
 
 def judge(seen: dict, backends: list[dict], tolerance: float, min_requests: int,
@@ -163,11 +163,11 @@ def judge(seen: dict, backends: list[dict], tolerance: float, min_requests: int,
         expected = backend["weight"] / total_weight
         share = fig["rps"] / total_rps if total_rps > 0 else 0.0
         split.append({"name": backend["name"], "weight": backend["weight"], "expected_share": round(expected, 6),
-                      "share": round(share, 6), "rps": fig["rps"], "requests": fig["requests"],
+                      "share": round(share, 6), "rps": round(fig["rps"], 6), "requests": fig["requests"],
                       "success_rate": fig["success_rate"],
                       "within_tolerance": total_rps > 0 and abs(share - expected) <= tolerance + 1e-9})
     if total_requests < max(min_requests, 1):
-        where = (f"; {seen['default_rps']} rps still on the default route: the route is not in use yet "
+        where = (f"; {round(seen['default_rps'], 3)} rps still on the default route: the route is not in use yet "
                  "(not Accepted by the policy controller, or the client proxy has not picked it up)"
                  if seen["default_rps"] > 0 else "")
         problems.append(f"{total_requests} request(s) seen on the route's backends in the window, fewer than the "
@@ -186,8 +186,8 @@ def judge(seen: dict, backends: list[dict], tolerance: float, min_requests: int,
     for name in sorted(set(figures) - named):
         problems.append(f"backend {cut(name, 80)} took requests but the route does not name it")
     if seen["default_rps"] > 0 and seen["default_rps"] > tolerance * (total_rps + seen["default_rps"]):
-        problems.append(f"{seen['default_rps']} rps still went by the default route beside the route's "
-                        f"{round(total_rps, 6)} rps: some client proxies do not use the route yet")
+        problems.append(f"{round(seen['default_rps'], 3)} rps still went by the default route beside the route's "
+                        f"{round(total_rps, 3)} rps: some client proxies do not use the route yet")
     return split, problems
 
 

@@ -252,7 +252,7 @@ def main() -> None:
             split, problems = _traffic_split.judge(seen, backends, params["tolerance"], params["min_requests"],
                                                    params["min_success_rate"])
             reading.update(rows=[r for r in rows if r["service"] == params["service"]][:50], split=split,
-                           default_rps=seen["default_rps"], problems=problems)
+                           default_rps=round(seen["default_rps"], 6), problems=problems)
         return reading
 
     reading, attempts = poll(attempt, deadline, max(params["poll_interval"], 1),
