@@ -2,9 +2,9 @@
 """The petstore role's canary release, render-only: the canary backend, the split route and its
 promote and rollback renderings, and the canary's policy, validated against the real Gateway API
 HTTPRoute CRD (v1.2.1, the bundle both Linkerd lines support, and v1.5.1) and the Linkerd CRDs of
-both lines, and against the collection's own schemas. One playbook (the role with the canary on,
-then promote, then rollback, then a canary image that is not pinned) runs twice: the second run
-must change nothing.
+both lines, and against the collection's own schemas. One playbook (the role's canary and policy
+tasks with the canary on, as present.yml includes them, then promote, then rollback, then a canary
+image that is not pinned) runs twice: the second run must change nothing.
 """
 from __future__ import annotations
 
@@ -37,7 +37,8 @@ def rendered(tmp_path_factory):
     art = tmp / "art"
     role = "mcpmesh.platform.petstore"
     tasks = [
-        {"name": "Render the Petstore stack with the canary.", "ansible.builtin.include_role": {"name": role}},
+        {"name": "Render the canary.", "ansible.builtin.include_role": {"name": role, "tasks_from": "canary"}},
+        {"name": "Render the policy with the canary.", "ansible.builtin.include_role": {"name": role, "tasks_from": "policy"}},
         {"name": "Render promote.", "ansible.builtin.include_role": {"name": role, "tasks_from": "promote"}},
         {"name": "Render rollback.", "ansible.builtin.include_role": {"name": role, "tasks_from": "rollback"}},
         {"name": "An unpinned canary image.", "block": [
@@ -134,21 +135,24 @@ def test_the_routes_validate_against_our_schema_and_it_refuses_what_linkerd_igno
 
 
 def test_the_canary_is_the_stable_backend_with_its_own_name_and_image(rendered):
-    stable = {d["kind"]: d for d in docs(rendered["dir"] / "backend.yml")}
+    # promoted-backend.yml is the stable Deployment (backend.yml.j2) but for its image.
+    (stable_deploy,) = docs(rendered["dir"] / "promoted-backend.yml")
     canary = {d["kind"]: d for d in docs(rendered["dir"] / "canary.yml")}
     assert set(canary) == {"Deployment", "Service"}
     deploy = canary["Deployment"]
     assert deploy["metadata"]["name"] == "petstore-canary"
     container = deploy["spec"]["template"]["spec"]["containers"][0]
     assert container["image"].startswith("swaggerapi/petstore3:") and "@sha256:" in container["image"]
-    stable_container = stable["Deployment"]["spec"]["template"]["spec"]["containers"][0]
+    stable_container = stable_deploy["spec"]["template"]["spec"]["containers"][0]
     assert container["readinessProbe"] == stable_container["readinessProbe"]
     assert container["resources"] == stable_container["resources"]
     pod_labels = deploy["spec"]["template"]["metadata"]["labels"]
     # The stable Service must not select the canary's pods (else the split would leak), its own must.
-    assert not all(pod_labels.get(k) == v for k, v in stable["Service"]["spec"]["selector"].items())
+    # The stable Service selects what the stable Deployment selects (backend.yml.j2: app=<name>).
+    stable_selector = stable_deploy["spec"]["selector"]["matchLabels"]
+    assert not all(pod_labels.get(k) == v for k, v in stable_selector.items())
     assert all(pod_labels.get(k) == v for k, v in canary["Service"]["spec"]["selector"].items())
-    assert canary["Service"]["spec"]["ports"][0]["port"] == stable["Service"]["spec"]["ports"][0]["port"]
+    assert canary["Service"]["spec"]["ports"][0]["port"] == 8080
 
 
 def test_promote_runs_the_canary_image_in_the_stable_deployment(rendered):
