@@ -15,67 +15,37 @@ objects against the upstream CRD too.
 """
 from __future__ import annotations
 
-_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+from ansible_collections.mcpmesh.platform.plugins.module_utils._schemas_policy import _DNS_LABEL, _object
 
-_SERVICE_PARENT = {
-    "type": "object", "required": ["group", "kind", "name"], "additionalProperties": False,
-    "properties": {
-        "group": {"const": "core"},
-        "kind": {"const": "Service"},
-        "name": {"type": "string", "pattern": _DNS_LABEL, "maxLength": 63},
-        "namespace": {"type": "string", "pattern": _DNS_LABEL},
-        "port": {"type": "integer", "minimum": 1, "maximum": 65535},
-    },
-}
+def _service_ref(required: list[str], group, **extra) -> dict:
+    """A reference to a Service in the route's namespace or another: name, namespace, port, and ``extra``."""
+    return {"type": "object", "required": required, "additionalProperties": False,
+            "properties": {"group": {"const": group}, "kind": {"const": "Service"},
+                           "name": {"type": "string", "pattern": _DNS_LABEL, "maxLength": 63},
+                           "namespace": {"type": "string", "pattern": _DNS_LABEL},
+                           "port": {"type": "integer", "minimum": 1, "maximum": 65535}, **extra}}
 
-_SERVICE_BACKEND = {
-    "type": "object", "required": ["kind", "name", "port", "weight"], "additionalProperties": False,
-    "properties": {
-        "group": {"const": ""},
-        "kind": {"const": "Service"},
-        "name": {"type": "string", "pattern": _DNS_LABEL, "maxLength": 63},
-        "namespace": {"type": "string", "pattern": _DNS_LABEL},
-        "port": {"type": "integer", "minimum": 1, "maximum": 65535},
-        "weight": {"type": "integer", "minimum": 0, "maximum": 1000000},
-    },
-}
 
-_HTTP_ROUTE = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "title": "HTTPRoute (gateway.networking.k8s.io/v1)",
+# Parents: group core (written out), kind Service. Backends: the core group (empty, the CRD's default),
+# a port and a weight.
+_PARENT = _service_ref(["group", "kind", "name"], "core")
+_BACKEND = _service_ref(["kind", "name", "port", "weight"], "",
+                        weight={"type": "integer", "minimum": 0, "maximum": 1000000})
+
+_HTTP_ROUTE = _object("gateway.networking.k8s.io/v1", "HTTPRoute", {
     "type": "object",
-    "required": ["apiVersion", "kind", "metadata", "spec"],
+    "required": ["parentRefs", "rules"],
+    "additionalProperties": False,
     "properties": {
-        "apiVersion": {"const": "gateway.networking.k8s.io/v1"},
-        "kind": {"const": "HTTPRoute"},
-        "metadata": {
-            "type": "object",
-            "required": ["name", "namespace"],
-            "properties": {
-                "name": {"type": "string", "pattern": _DNS_LABEL, "maxLength": 63},
-                "namespace": {"type": "string", "pattern": _DNS_LABEL, "maxLength": 63},
-                "labels": {"type": "object", "additionalProperties": {"type": "string"}},
-                "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
-            },
-        },
-        "spec": {
-            "type": "object",
-            "required": ["parentRefs", "rules"],
-            "additionalProperties": False,
-            "properties": {
-                "parentRefs": {"type": "array", "minItems": 1, "maxItems": 32, "items": _SERVICE_PARENT},
-                "rules": {"type": "array", "minItems": 1, "maxItems": 16, "items": {
-                    "type": "object", "required": ["backendRefs"], "additionalProperties": False,
-                    "properties": {
-                        "backendRefs": {"type": "array", "minItems": 1, "maxItems": 16, "items": _SERVICE_BACKEND},
-                    },
-                    # Linkerd sends nothing to a rule whose weights are all 0.
-                    "not": {"properties": {"backendRefs": {"items": {"properties": {"weight": {"const": 0}}}}}},
-                }},
-            },
-        },
+        "parentRefs": {"type": "array", "minItems": 1, "maxItems": 32, "items": _PARENT},
+        "rules": {"type": "array", "minItems": 1, "maxItems": 16, "items": {
+            "type": "object", "required": ["backendRefs"], "additionalProperties": False,
+            "properties": {"backendRefs": {"type": "array", "minItems": 1, "maxItems": 16, "items": _BACKEND}},
+            # Linkerd sends nothing to a rule whose weights are all 0.
+            "not": {"properties": {"backendRefs": {"items": {"properties": {"weight": {"const": 0}}}}}},
+        }},
     },
-}
+})
 
 # (apiVersion, kind) -> JSON schema of the whole object
 CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {("gateway.networking.k8s.io/v1", "HTTPRoute"): _HTTP_ROUTE}

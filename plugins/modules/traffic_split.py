@@ -237,22 +237,20 @@ def main() -> None:
     def attempt() -> dict:
         run = linkerd.run(args, timeout=max(MIN_COMMAND_S, deadline.remaining()), check_rc=False)
         reading = {"run": run, "rows": [], "split": [], "default_rps": 0.0, "problems": [], "garbage": None}
-        if run.timed_out:
-            reading["problems"] = [f"{linkerd.describe(run)} did not finish and was stopped"]
-        elif run.rc != 0:
-            reading["problems"] = [f"{linkerd.describe(run)} failed (rc {run.rc}): {linkerd.error_line(run)}; "
-                                   "check that linkerd-viz is installed and ready (`linkerd viz check`)"]
-        else:
-            try:
-                rows = _traffic_split.parse_rows(run.stdout)
-            except _traffic_split.ParseError as exc:
-                reading["garbage"] = str(exc)
-                return reading
-            seen = _traffic_split.observed(rows, params["service"], params["route"], window)
-            split, problems = _traffic_split.judge(seen, backends, params["tolerance"], params["min_requests"],
-                                                   params["min_success_rate"])
-            reading.update(rows=[r for r in rows if r["service"] == params["service"]][:50], split=split,
-                           default_rps=round(seen["default_rps"], 6), problems=problems)
+        failed = linkerd.problem(run, "check that linkerd-viz is installed and ready (`linkerd viz check`)")
+        if failed:
+            reading["problems"] = [failed]
+            return reading
+        try:
+            rows = _traffic_split.parse_rows(run.stdout)
+        except _traffic_split.ParseError as exc:
+            reading["garbage"] = str(exc)
+            return reading
+        seen = _traffic_split.observed(rows, params["service"], params["route"], window)
+        split, problems = _traffic_split.judge(seen, backends, params["tolerance"], params["min_requests"],
+                                               params["min_success_rate"])
+        reading.update(rows=[r for r in rows if r["service"] == params["service"]][:50], split=split,
+                       default_rps=round(seen["default_rps"], 6), problems=problems)
         return reading
 
     reading, attempts = poll(attempt, deadline, max(params["poll_interval"], 1),
