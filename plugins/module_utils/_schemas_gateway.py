@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils._schemas_policy import _DNS_LABEL, _object
 
+
 def _service_ref(required: list[str], group, **extra) -> dict:
     """A reference to a Service in the route's namespace or another: name, namespace, port, and ``extra``."""
     return {"type": "object", "required": required, "additionalProperties": False,
