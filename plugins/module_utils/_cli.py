@@ -136,6 +136,16 @@ class Cli:
             self.fail(f"{what or self.describe(result)} failed (rc {rc}): {self.error_line(result)}", result, **extra)
         return result
 
+    def problem(self, result: CliResult, hint: str = "") -> str | None:
+        """For a module that retries a reading: the sentence for a run that was stopped or failed, else None.
+
+        ``hint`` (what to check next) follows a failure's last line."""
+        if result.timed_out:
+            return f"{self.describe(result)} did not finish and was stopped"
+        if result.rc != 0:
+            return f"{self.describe(result)} failed (rc {result.rc}): {self.error_line(result)}" + (f"; {hint}" if hint else "")
+        return None
+
     def run_json(self, args: list, timeout: float | None = None, check_rc: bool = True, data: str | None = None,
                  what: str | None = None, **extra):
         """:meth:`run`, then its stdout as JSON; output that is not JSON fails the module."""

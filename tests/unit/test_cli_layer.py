@@ -286,3 +286,13 @@ def test_timeout_stops_the_command():
 def test_check_rc_false_returns_the_failure():
     res = python_cli().run(["-c", "raise SystemExit(4)"], check_rc=False)
     assert res.rc == 4
+
+
+def test_problem_says_why_a_reading_failed_for_modules_that_retry():
+    cli = python_cli()
+    assert cli.problem(cli.run(["-c", "print('[]')"], check_rc=False), "check viz") is None
+    failed = cli.problem(cli.run(["-c", "import sys; sys.stderr.write('\x1b[31mno viz\\n'); raise SystemExit(1)"],
+                                 check_rc=False), "check viz")
+    assert failed.endswith("failed (rc 1): no viz; check viz") and "\x1b" not in failed
+    stopped = cli.problem(cli.run(["-c", "import time; time.sleep(30)"], timeout=0.3, check_rc=False))
+    assert stopped.endswith("did not finish and was stopped")
