@@ -18,21 +18,14 @@ description:
     unpinned node image). O(validate_only=true) does only that, with no kind and no container engine.
   - Failures of C(kind), which logs everything to standard error, return the command, its exit status and its
     standard error.
-author:
-  - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
-  - mcpmesh.platform._attributes
-  - mcpmesh.platform._attributes.ACTIONGROUP_K8S
-  - mcpmesh.platform._kubernetes
+  - mcpmesh.platform._kubernetes.MODULE
 attributes:
-  check_mode:
-    support: full
-    details:
-      - Reports whether the cluster would be created, deleted or its context exported; reads node readiness.
   diff_mode:
     support: full
-  idempotent:
-    support: full
+  check_mode:
+    details:
+      - Reports whether the cluster would be created, deleted or its context exported; reads node readiness.
 options:
   name:
     description: The cluster's name; its kubeconfig context is C(kind-<name>).

@@ -16,13 +16,8 @@ description:
     only with O(fail_on_warnings=true).
   - While checks fail it runs them again until O(wait_timeout) seconds have passed, so it can follow a
     control plane that is still starting. Each run also gets the remaining time as C(--wait).
-author:
-  - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes
-  - mcpmesh.platform._attributes
-  - mcpmesh.platform._attributes.INFO_MODULE
-  - mcpmesh.platform._attributes.ACTIONGROUP_K8S
+  - mcpmesh.platform._kubernetes.INFO_MODULE
 options:
   linkerd_path:
     description: The linkerd CLI. When not set, C(linkerd) is looked up on C(PATH).

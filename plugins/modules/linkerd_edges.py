@@ -19,13 +19,9 @@ description:
   - Output that is not the CLI's JSON (the table format, an error page, binary) fails at once, whatever
     O(fail_on_problems) says.
   - The module only reads; it changes nothing.
-author:
-  - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes
-  - mcpmesh.platform._attributes
-  - mcpmesh.platform._attributes.INFO_MODULE
-  - mcpmesh.platform._attributes.ACTIONGROUP_K8S
+  - mcpmesh.platform._kubernetes.INFO_MODULE
+  - mcpmesh.platform._linkerd_viz
 options:
   namespace:
     description: The namespace whose edges are listed (C(-n)).
@@ -76,17 +72,6 @@ options:
     description: Seconds to keep reading the edges while a check fails. V(0) (or less) reads them once.
     type: int
     default: 60
-  poll_interval:
-    description: Seconds between two readings.
-    type: int
-    default: 5
-  linkerd_path:
-    description: The linkerd CLI (with the viz extension). When not set, C(linkerd) is looked up on C(PATH).
-    type: path
-  fail_on_problems:
-    description: Fail when a check fails. With V(false) the findings are only returned (RV(problems)).
-    type: bool
-    default: true
 """
 
 EXAMPLES = r"""

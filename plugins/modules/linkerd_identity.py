@@ -22,21 +22,15 @@ description:
     O(current_issuer_key_pem), O(anchor_key_pem) and O(issuer_key_pem), and go out only base64-encoded, inside
     RV(issuer_secret_data) and RV(anchor_secret_data), ready for a Secret's C(data). Certificates are public and
     have options of their own. Still register the result with C(no_log) on the task, since it holds keys.
-author:
-  - mcpmesh maintainers (@mcpmesh)
 requirements:
   - cryptography >= 42.0 (on the host that runs the module)
 extends_documentation_fragment:
-  - mcpmesh.platform._attributes
+  - mcpmesh.platform._attributes.MODULE
 attributes:
   check_mode:
-    support: full
     details:
       - The module only computes; check mode computes the same.
-  diff_mode:
-    support: none
   idempotent:
-    support: full
     details:
       - Given back the certificates and keys of its own Secrets, it returns the same certificates and RV(changed=false)
         until the issuer is near expiry.

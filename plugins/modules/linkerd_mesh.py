@@ -24,13 +24,9 @@ description:
     (viz's Prometheus scrapes every few seconds).
   - Pods and Deployments whose fields have a type the API server never returns are refused with a message
     naming the field.
-author:
-  - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes
-  - mcpmesh.platform._attributes
-  - mcpmesh.platform._attributes.INFO_MODULE
-  - mcpmesh.platform._attributes.ACTIONGROUP_K8S
+  - mcpmesh.platform._kubernetes.INFO_MODULE
+  - mcpmesh.platform._linkerd_viz
 options:
   namespace:
     description: The namespace checked.
@@ -94,17 +90,6 @@ options:
     description: Seconds to keep reading the traffic figures while they fail. V(0) reads them once.
     type: int
     default: 60
-  poll_interval:
-    description: Seconds between two readings.
-    type: int
-    default: 5
-  linkerd_path:
-    description: The linkerd CLI (with the viz extension). When not set, C(linkerd) is looked up on C(PATH).
-    type: path
-  fail_on_problems:
-    description: Fail when a check fails. With V(false) the findings are only returned (RV(problems)).
-    type: bool
-    default: true
 """
 
 EXAMPLES = r"""

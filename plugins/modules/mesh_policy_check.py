@@ -18,13 +18,10 @@ description:
   - With O(manifests), validates the rendered policy resources against the collection's schemas for them.
   - With O(denials), O(rate_limits) and O(client_policies), judges what the verification observed (refused probes,
     HTTP 429 proportions of a load, the client policy Linkerd serves for a Service).
-author:
-  - mcpmesh maintainers (@mcpmesh)
 requirements:
   - jsonschema (for O(manifests))
   - PyYAML (for O(manifests))
 extends_documentation_fragment:
-  - mcpmesh.platform._attributes
   - mcpmesh.platform._attributes.INFO_MODULE
 options:
   services:

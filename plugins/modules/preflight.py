@@ -14,10 +14,7 @@ description:
     at the first one.
   - A host port held by the kind cluster of O(cluster_name) itself is not a problem. When that cluster
     already exists, port checks are skipped.
-author:
-  - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
-  - mcpmesh.platform._attributes
   - mcpmesh.platform._attributes.INFO_MODULE
 options:
   container_runtime:

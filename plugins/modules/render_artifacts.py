@@ -14,16 +14,10 @@ description:
     M(mcpmesh.platform.validate_artifacts).
   - In check mode a changed render is not written, so the validation is skipped and RV(validation) says why.
   - This is an action plugin; the controller renders and validates, which is where the artifacts folder lives.
-author:
-  - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
-  - mcpmesh.platform._attributes
+  - mcpmesh.platform._attributes.MODULE
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
-  idempotent:
     support: full
 options:
   dest:

@@ -20,24 +20,17 @@ description:
   - V(GET) never changes anything. V(DELETE) reports C(changed) when the backend accepted it (a 2xx answer), and
     no change when it answered 404 (the path was already gone). Some backends answer 2xx either way (the Petstore
     backend does), and then every V(DELETE) reports a change.
-author:
-  - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes
-  - mcpmesh.platform._attributes
-  - mcpmesh.platform._attributes.ACTIONGROUP_K8S
+  - mcpmesh.platform._kubernetes.MODULE
 attributes:
-  check_mode:
-    support: full
-    details:
-      - V(GET) is sent in check mode too (it reads). V(DELETE) is not sent; the module reports C(changed=true) and
-        RV(status=skipped).
-  diff_mode:
-    support: none
   idempotent:
     support: partial
     details:
       - A second V(DELETE) of the same path reports no change when the backend answers 404 for what is gone.
+  check_mode:
+    details:
+      - V(GET) is sent in check mode too (it reads). V(DELETE) is not sent; the module reports C(changed=true) and
+        RV(status=skipped).
 options:
   namespace:
     description: The Service's namespace.

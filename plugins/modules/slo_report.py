@@ -20,19 +20,12 @@ description:
   - The files hold no timestamp, so the same measurements give the same files; a file is only written when its
     content changes, and C(changed) says whether one was.
   - Fails, after writing the files, when a verdict fails the O(gate).
-author:
-  - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
-  - mcpmesh.platform._attributes
+  - mcpmesh.platform._attributes.MODULE
 attributes:
   check_mode:
-    support: full
     details:
       - Judges the figures and reports whether a file would change, but writes nothing.
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
 options:
   measurements:
     description: The figures of each workload, one entry per workload.

@@ -16,14 +16,11 @@ description:
     own JSON schemas for the fields its roles set. A custom kind or chart without a schema is an error.
   - Optionally proves that no secret (licence key, private key) was written into any artifact.
   - The module only reads files; it never changes anything.
-author:
-  - mcpmesh maintainers (@mcpmesh)
 requirements:
   - kubernetes-validate
   - jsonschema
   - PyYAML
 extends_documentation_fragment:
-  - mcpmesh.platform._attributes
   - mcpmesh.platform._attributes.INFO_MODULE
 options:
   manifests:
