@@ -189,3 +189,29 @@ def check_seconds(module, *names: str) -> None:
 def wait_spec(timeout: int, interval: int = 5, interval_name: str = "poll_interval") -> dict:
     """The argument spec of a bounded wait: ``wait_timeout`` and the seconds between two attempts."""
     return {"wait_timeout": dict(type="int", default=timeout), interval_name: dict(type="int", default=interval)}
+
+
+# The container engine option of the modules that reach kind's engine (kind_cluster, metallb_range).
+RUNTIME_ARG_SPEC = dict(runtime=dict(type="str", choices=["docker", "podman", "auto"], default="auto"))
+
+
+def viz_spec(timeout: int) -> dict:
+    """The argument spec of a module reading Linkerd viz figures (the ``_linkerd_viz`` and ``_kubernetes`` fragments).
+
+    ``wait_timeout`` (documented by the module, default ``timeout``) and ``poll_interval``, ``linkerd_path``,
+    ``fail_on_problems`` and the kubeconfig options.
+    """
+    return {**wait_spec(timeout), "linkerd_path": dict(type="path"),
+            "fail_on_problems": dict(type="bool", default=True), **K8S_ARG_SPEC}
+
+
+def new_module(module_class, argument_spec: dict, *, seconds: tuple = (), **kwargs):
+    """The ``AnsibleModule`` a module of the collection starts with: ``module_class(argument_spec, **kwargs)``.
+
+    Check mode is supported (every module of the collection supports it), and the options named in
+    ``seconds`` are checked with :func:`check_seconds` before the module goes on. ``module_class`` is
+    ``AnsibleModule``, passed in so that this file imports nothing from Ansible.
+    """
+    module = module_class(argument_spec=argument_spec, supports_check_mode=True, **kwargs)
+    check_seconds(module, *seconds)
+    return module

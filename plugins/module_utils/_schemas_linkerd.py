@@ -21,8 +21,8 @@ and the Buoyant licence (``license``; the role stores it in the ``buoyant-licens
 """
 from __future__ import annotations
 
-_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-_DOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _schema_parts as parts
+
 _DURATION = r"^([0-9]+(\.[0-9]+)?(h|m|s|ms))+$"
 _PORTS = r"^[0-9]{1,5}(-[0-9]{1,5})?(,[0-9]{1,5}(-[0-9]{1,5})?)*$"
 _CERT_PEM = r"^\s*-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$"
@@ -41,7 +41,7 @@ _NO_ISSUER_KEY = {
 _CONTROL_PLANE_PROPERTIES = {
     "identityTrustAnchorsPEM": {"type": "string", "pattern": _CERT_PEM},
     "identityTrustDomain": {"type": "string"},
-    "clusterDomain": {"type": "string", "pattern": _DOMAIN},
+    "clusterDomain": {"type": "string", "pattern": parts.DNS_SUBDOMAIN},
     "identity": {
         "type": "object",
         "properties": {
@@ -100,7 +100,7 @@ _KUBERNETES_TLS_NEEDS_CHART_ROOTS = {
 }
 
 _LINKERD_CONTROL_PLANE = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$schema": parts.DRAFT_07,
     "title": "linkerd-control-plane (edge) chart values (the keys the linkerd role sets)",
     "type": "object",
     "required": ["identity"],
@@ -114,7 +114,7 @@ _LINKERD_CONTROL_PLANE = {
 }
 
 _LINKERD_ENTERPRISE_CONTROL_PLANE = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$schema": parts.DRAFT_07,
     "title": "linkerd-enterprise-control-plane (BEL 2.19.x, top-level values) chart values (the keys the linkerd role sets)",
     "type": "object",
     "required": ["identity", "licenseSecret"],
@@ -131,7 +131,7 @@ _LINKERD_ENTERPRISE_CONTROL_PLANE = {
 }
 
 _CRDS = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$schema": parts.DRAFT_07,
     "title": "linkerd-crds / linkerd-enterprise-crds chart values (the keys the linkerd role sets)",
     "type": "object",
     "properties": {
@@ -147,16 +147,16 @@ _CRDS = {
 }
 
 _VIZ = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$schema": parts.DRAFT_07,
     "title": "linkerd-viz chart values (the keys the linkerd role sets)",
     "type": "object",
     "required": ["linkerdNamespace"],
     "properties": {
-        "linkerdNamespace": {"type": "string", "pattern": _DNS_LABEL},
-        "clusterDomain": {"type": "string", "pattern": _DOMAIN},
+        "linkerdNamespace": {"type": "string", "pattern": parts.DNS_LABEL},
+        "clusterDomain": {"type": "string", "pattern": parts.DNS_SUBDOMAIN},
         "identityTrustDomain": {"type": "string"},
         "prometheusUrl": {"type": "string"},
-        "prometheus": {"type": "object", "properties": {"enabled": {"type": "boolean"}}},
+        "prometheus": parts.enabled(),
         "dashboard": {
             "type": "object",
             "properties": {"enforcedHostRegexp": {"type": "string"}, "replicas": {"type": "integer", "minimum": 1}},

@@ -167,7 +167,8 @@ stderr:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _kind, _text, _yaml
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, check_seconds, failure, wait_spec
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import (K8S_ARG_SPEC, RUNTIME_ARG_SPEC, Cli, failure, new_module,
+                                                                            wait_spec)
 
 # Each kubectl call is bounded by its own --request-timeout; this bounds the process as well.
 KUBECTL_TIMEOUT = 30
@@ -267,21 +268,17 @@ def load_config(module: AnsibleModule, path: str, name: str) -> tuple[dict | Non
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type="str", default="kind"),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            config=dict(type="path"),
-            image=dict(type="str"),
-            runtime=dict(type="str", choices=["docker", "podman", "auto"], default="auto"),
-            **wait_spec(300, interval_name="wait_sleep"),
-            validate_only=dict(type="bool", default=False),
-            **K8S_ARG_SPEC,
-        ),
-        supports_check_mode=True,
-    )
+    module = new_module(AnsibleModule, dict(
+        name=dict(type="str", default="kind"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        config=dict(type="path"),
+        image=dict(type="str"),
+        **RUNTIME_ARG_SPEC,
+        **wait_spec(300, interval_name="wait_sleep"),
+        validate_only=dict(type="bool", default=False),
+        **K8S_ARG_SPEC,
+    ), seconds=("wait_timeout", "wait_sleep"))
     params = module.params
-    check_seconds(module, "wait_timeout", "wait_sleep")
     cluster = Cluster(module)
     config, config_text = None, ""
     if params["config"]:

@@ -155,7 +155,7 @@ cmd:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _edges
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, check_seconds, wait_spec
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, new_module, viz_spec
 from ansible_collections.mcpmesh.platform.plugins.module_utils._deadline import Deadline, poll
 
 MIN_COMMAND_S = 30.0  # a reading may take this long even at the deadline (the CLI runs its health checks first)
@@ -170,21 +170,14 @@ def main() -> None:
         client_id=dict(type="str"),
         server_id=dict(type="str"),
     )
-    module = AnsibleModule(
-        argument_spec=dict(
-            namespace=dict(type="str", required=True),
-            resource=dict(type="str", default="deployment"),
-            expected=dict(type="list", elements="dict", default=[], options=expected_spec),
-            require_identity=dict(type="bool", default=True),
-            **wait_spec(60),
-            linkerd_path=dict(type="path"),
-            fail_on_problems=dict(type="bool", default=True),
-            **K8S_ARG_SPEC,
-        ),
-        supports_check_mode=True,
-    )
+    module = new_module(AnsibleModule, dict(
+        namespace=dict(type="str", required=True),
+        resource=dict(type="str", default="deployment"),
+        expected=dict(type="list", elements="dict", default=[], options=expected_spec),
+        require_identity=dict(type="bool", default=True),
+        **viz_spec(60),
+    ), seconds=("wait_timeout", "poll_interval"))
     params = module.params
-    check_seconds(module, "wait_timeout", "poll_interval")
     try:
         _edges.check_resource(params["resource"])
         expected = _edges.normalize_expected(params["expected"], params["namespace"])

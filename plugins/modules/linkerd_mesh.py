@@ -165,7 +165,7 @@ import math
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _linkerd, _text
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, check_seconds, wait_spec
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, check_seconds, new_module, viz_spec
 
 STAT_TIMEOUT = 60  # one `linkerd viz stat` run
 
@@ -215,31 +215,24 @@ def check_numbers(module: AnsibleModule, params: dict) -> None:
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            namespace=dict(type="str", required=True),
-            pods=dict(type="list", elements="dict"),
-            min_meshed_ratio=dict(type="float", default=1.0),
-            min_running_pods=dict(type="int", default=1),
-            deployments=dict(type="list", elements="dict", default=[]),
-            namespace_annotations=dict(type="dict", default={}),
-            traffic=dict(type="bool", default=False),
-            resource=dict(type="str", default="deployment"),
-            from_resource=dict(type="str"),
-            from_namespace=dict(type="str"),
-            time_window=dict(type="str", default="1m"),
-            min_success_rate=dict(type="float"),
-            max_p50_ms=dict(type="float"),
-            max_p99_ms=dict(type="float"),
-            require_traffic=dict(type="bool", default=True),
-            **wait_spec(60),
-            linkerd_path=dict(type="path"),
-            **K8S_ARG_SPEC,
-            fail_on_problems=dict(type="bool", default=True),
-        ),
-        required_by=dict(from_namespace="from_resource"),
-        supports_check_mode=True,
-    )
+    module = new_module(AnsibleModule, dict(
+        namespace=dict(type="str", required=True),
+        pods=dict(type="list", elements="dict"),
+        min_meshed_ratio=dict(type="float", default=1.0),
+        min_running_pods=dict(type="int", default=1),
+        deployments=dict(type="list", elements="dict", default=[]),
+        namespace_annotations=dict(type="dict", default={}),
+        traffic=dict(type="bool", default=False),
+        resource=dict(type="str", default="deployment"),
+        from_resource=dict(type="str"),
+        from_namespace=dict(type="str"),
+        time_window=dict(type="str", default="1m"),
+        min_success_rate=dict(type="float"),
+        max_p50_ms=dict(type="float"),
+        max_p99_ms=dict(type="float"),
+        require_traffic=dict(type="bool", default=True),
+        **viz_spec(60),
+    ), required_by=dict(from_namespace="from_resource"))
     params = module.params
     ns = params["namespace"]
     check_numbers(module, params)

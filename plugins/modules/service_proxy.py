@@ -126,7 +126,7 @@ import json
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _service_proxy, _text
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, new_module
 
 BODY_LIMIT = 65536
 KILL_GRACE_S = 5
@@ -140,19 +140,16 @@ def parse_json(text: str):
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            namespace=dict(type="str", required=True),
-            service=dict(type="str", required=True),
-            port=dict(type="raw", required=True),
-            path=dict(type="str", required=True),
-            method=dict(type="str", choices=["GET", "DELETE"], default="GET"),
-            timeout=dict(type="int", default=30),
-            kubectl_path=dict(type="path"),
-            **K8S_ARG_SPEC,
-        ),
-        supports_check_mode=True,
-    )
+    module = new_module(AnsibleModule, dict(
+        namespace=dict(type="str", required=True),
+        service=dict(type="str", required=True),
+        port=dict(type="raw", required=True),
+        path=dict(type="str", required=True),
+        method=dict(type="str", choices=["GET", "DELETE"], default="GET"),
+        timeout=dict(type="int", default=30),
+        kubectl_path=dict(type="path"),
+        **K8S_ARG_SPEC,
+    ))
     params = module.params
     try:
         url = _service_proxy.proxy_url(params["namespace"], params["service"], params["port"], params["path"])

@@ -155,6 +155,7 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _slo, _slo_report
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import new_module
 
 FILES = (("json", "slo.json"), ("markdown", "slo.md"), ("html", "index.html"))
 
@@ -194,15 +195,12 @@ def main() -> None:
         latency_samples_ms=dict(type="list", elements="float"),
         source=dict(type="str"),
     )
-    module = AnsibleModule(
-        argument_spec=dict(
-            measurements=dict(type="list", elements="dict", required=True, options=measurement),
-            dest=dict(type="path", required=True),
-            title=dict(type="str", default="Key Metrics"),
-            gate=dict(type="str", choices=["critical", "warning", "none"], default="critical"),
-        ),
-        supports_check_mode=True,
-    )
+    module = new_module(AnsibleModule, dict(
+        measurements=dict(type="list", elements="dict", required=True, options=measurement),
+        dest=dict(type="path", required=True),
+        title=dict(type="str", default="Key Metrics"),
+        gate=dict(type="str", choices=["critical", "warning", "none"], default="critical"),
+    ))
     params = module.params
     try:
         report = _slo_report.build(params["measurements"], params["title"])

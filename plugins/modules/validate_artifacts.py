@@ -185,6 +185,7 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _artifacts, _schemas, _text
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import new_module
 
 MISSING_LIB = None  # (the requirement's name, the import traceback) when one is missing
 try:
@@ -236,25 +237,22 @@ def schema_choice(module: AnsibleModule, version: str) -> tuple[str, str]:
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            manifests=dict(type="list", elements="path", default=[]),
-            helm_values=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(path=dict(type="path", required=True), chart=dict(type="str", required=True)),
-            ),
-            kubernetes_version=dict(type="str", default="1.36"),
-            strict=dict(type="bool", default=True),
-            forbidden=dict(type="list", elements="str", default=[], no_log=True),
-            forbidden_digests=dict(type="list", elements="dict", default=[], options=dict(
-                sha256=dict(type="str", required=True, no_log=False),
-                length=dict(type="int", required=True),
-            )),
+    module = new_module(AnsibleModule, dict(
+        manifests=dict(type="list", elements="path", default=[]),
+        helm_values=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(path=dict(type="path", required=True), chart=dict(type="str", required=True)),
         ),
-        supports_check_mode=True,
-    )
+        kubernetes_version=dict(type="str", default="1.36"),
+        strict=dict(type="bool", default=True),
+        forbidden=dict(type="list", elements="str", default=[], no_log=True),
+        forbidden_digests=dict(type="list", elements="dict", default=[], options=dict(
+            sha256=dict(type="str", required=True, no_log=False),
+            length=dict(type="int", required=True),
+        )),
+    ))
     if MISSING_LIB:
         module.fail_json(msg=missing_required_lib(MISSING_LIB[0]), exception=MISSING_LIB[1])
 
