@@ -174,6 +174,20 @@ def failure(msg: str, result: CliResult | None = None, **extra) -> dict:
     return out
 
 
+def read_text(module, path: str, what: str, todo: str) -> str:
+    """The UTF-8 text of the file ``path``; a file that cannot be opened fails the module.
+
+    The message is ``cannot read <what><path>: <reason>; <todo>``. Text that is not UTF-8 raises
+    UnicodeDecodeError, which the caller reports its own way.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        module.fail_json(msg=f"cannot read {what}{path}: {exc.strerror}; {todo}")
+    return ""  # not reached
+
+
 def check_seconds(module, *names: str) -> None:
     """Fail naming the option when a number of seconds is NaN, infinite, or more than a day."""
     for name in names:
@@ -184,6 +198,11 @@ def check_seconds(module, *names: str) -> None:
             _deadline.Deadline(max(value, 0) if _text.finite_number(value) else value, clock=lambda: 0.0)
         except ValueError as exc:
             module.fail_json(msg=f"{name}: {exc}".replace("the timeout", "it"))
+
+
+def option_args(params: dict, flags: dict) -> list[str]:
+    """``[flag, value]`` for each option named in ``flags`` (option -> flag) that is set, in the order of ``flags``."""
+    return [arg for option, flag in flags.items() if params.get(option) for arg in (flag, params[option])]
 
 
 def wait_spec(timeout: int, interval: int = 5, interval_name: str = "poll_interval") -> dict:

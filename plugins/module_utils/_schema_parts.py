@@ -22,6 +22,11 @@ def enabled() -> dict:
     return {"type": "object", "properties": {"enabled": {"type": "boolean"}}}
 
 
+def obj(properties: dict, **extra) -> dict:
+    """An object with ``properties``; other keys pass unchecked."""
+    return {"type": "object", "properties": properties, **extra}
+
+
 def closed(properties: dict, *required: str, **extra) -> dict:
     """An object that allows only ``properties`` and requires ``required`` (no ``required`` key when none)."""
     schema: dict = {"type": "object"}
@@ -29,6 +34,18 @@ def closed(properties: dict, *required: str, **extra) -> dict:
         schema["required"] = list(required)
     schema.update(additionalProperties=False, properties=properties, **extra)
     return schema
+
+
+def label_selector(key: dict, **extra) -> dict:
+    """A Kubernetes label selector (matchLabels, matchExpressions) and nothing else; ``key`` is an expression's key."""
+    return closed({
+        "matchLabels": string_map(),
+        "matchExpressions": {"type": "array", "items": closed({
+            "key": key,
+            "operator": {"enum": ["In", "NotIn", "Exists", "DoesNotExist"]},
+            "values": {"type": "array", "items": {"type": "string"}},
+        }, "key", "operator")},
+    }, **extra)
 
 
 def chart_values(title: str, properties: dict, rest: dict | None = None) -> dict:

@@ -22,48 +22,30 @@ _NODE_PORT = {"type": "integer", "minimum": 30000, "maximum": 32767}
 # registry/repository:tag or @sha256:digest; an untagged image would float to :latest.
 _PINNED_IMAGE = r"^[a-z0-9.\-/:_]+(:[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}|@sha256:[a-f0-9]{64})$"
 
-_COSMONIC_CONTROL = {
-    "$schema": parts.DRAFT_07,
-    "title": "cosmonic-control chart values (the keys the cosmonic role sets)",
-    "type": "object",
-    "not": {
-        "required": ["cosmonicLicenseKey"],
-        "description": "the licence goes through release_values with no_log, never into the values file",
-    },
-    "properties": {
-        "envoy": {
-            "type": "object",
-            "properties": {
-                "service": {
-                    "type": "object",
-                    "properties": {
-                        "type": {"enum": ["NodePort", "ClusterIP", "LoadBalancer"]},
-                        "httpNodePort": _NODE_PORT,
-                        "annotations": parts.string_map(),
-                    },
-                    "if": {"properties": {"type": {"const": "NodePort"}}, "required": ["type"]},
-                    "then": {"required": ["httpNodePort"]},
-                },
-            },
-        },
-        "ingress": {
-            "type": "object",
-            "properties": {
-                "enabled": {"type": "boolean"},
-                "hosts": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["host"],
-                        "properties": {"host": {"type": "string", "pattern": parts.DNS_SUBDOMAIN}},
-                    },
-                },
-            },
-        },
+_COSMONIC_CONTROL = parts.chart_values(
+    "cosmonic-control chart values (the keys the cosmonic role sets)",
+    {
+        "envoy": parts.obj({
+            "service": parts.obj({
+                "type": {"enum": ["NodePort", "ClusterIP", "LoadBalancer"]},
+                "httpNodePort": _NODE_PORT,
+                "annotations": parts.string_map(),
+            }, **{"if": {"properties": {"type": {"const": "NodePort"}}, "required": ["type"]},
+                  "then": {"required": ["httpNodePort"]}}),
+        }),
+        "ingress": parts.obj({
+            "enabled": {"type": "boolean"},
+            "hosts": {"type": "array", "items": parts.obj({"host": {"type": "string", "pattern": parts.DNS_SUBDOMAIN}},
+                                                          required=["host"])},
+        }),
         "console_ui": parts.enabled(),
         "hostName": {"type": "string"},
     },
-}
+    {"not": {
+        "required": ["cosmonicLicenseKey"],
+        "description": "the licence goes through release_values with no_log, never into the values file",
+    }},
+)
 
 _COSMONIC_HOSTGROUP = parts.chart_values(
     "cosmonic-control-hostgroup chart values (the keys the cosmonic role sets)",

@@ -20,26 +20,7 @@ from ansible_collections.mcpmesh.platform.plugins.module_utils import _schema_pa
 # a CIDR (10.0.0.0/24, fc00::/120) or a range (a-b); ipaddress-level checks are metallb_range's job
 _POOL_ENTRY = r"^[0-9A-Fa-f.:]+(/[0-9]{1,3}|-[0-9A-Fa-f.:]+)$"
 
-_LABEL_SELECTOR = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "matchLabels": parts.string_map(),
-        "matchExpressions": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["key", "operator"],
-                "additionalProperties": False,
-                "properties": {
-                    "key": {"type": "string", "minLength": 1},
-                    "operator": {"enum": ["In", "NotIn", "Exists", "DoesNotExist"]},
-                    "values": {"type": "array", "items": {"type": "string"}},
-                },
-            },
-        },
-    },
-}
+_LABEL_SELECTOR = parts.label_selector({"type": "string", "minLength": 1})
 
 
 def _object(api_version: str, kind: str, spec: dict) -> dict:
@@ -51,16 +32,12 @@ _IP_ADDRESS_POOL = _object("metallb.io/v1beta1", "IPAddressPool", parts.closed({
     "addresses": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": _POOL_ENTRY}},
     "autoAssign": {"type": "boolean"},
     "avoidBuggyIPs": {"type": "boolean"},
-    "serviceAllocation": {
-        "type": "object",
-        "additionalProperties": False,
-        "properties": {
-            "priority": {"type": "integer"},
-            "namespaces": {"type": "array", "items": {"type": "string", "pattern": parts.DNS_LABEL}},
-            "namespaceSelectors": {"type": "array", "items": _LABEL_SELECTOR},
-            "serviceSelectors": {"type": "array", "items": _LABEL_SELECTOR},
-        },
-    },
+    "serviceAllocation": parts.closed({
+        "priority": {"type": "integer"},
+        "namespaces": {"type": "array", "items": {"type": "string", "pattern": parts.DNS_LABEL}},
+        "namespaceSelectors": {"type": "array", "items": _LABEL_SELECTOR},
+        "serviceSelectors": {"type": "array", "items": _LABEL_SELECTOR},
+    }),
 }, "addresses"))
 
 _L2_ADVERTISEMENT = _object("metallb.io/v1beta1", "L2Advertisement", parts.closed({
@@ -74,23 +51,17 @@ _L2_ADVERTISEMENT = _object("metallb.io/v1beta1", "L2Advertisement", parts.close
 _CHART_VALUES = parts.chart_values(
     "metallb chart values (the keys the metallb role sets)",
     {
-        "speaker": {
-            "type": "object",
-            "properties": {
-                "enabled": {"type": "boolean"},
-                "frr": parts.enabled(),
-                "ignoreExcludeLB": {"type": "boolean"},
-            },
-        },
+        "speaker": parts.obj({
+            "enabled": {"type": "boolean"},
+            "frr": parts.enabled(),
+            "ignoreExcludeLB": {"type": "boolean"},
+        }),
         "frrk8s": parts.enabled(),
         "controller": parts.enabled(),
-        "crds": {
-            "type": "object",
-            "properties": {
-                "enabled": {"type": "boolean"},
-                "validationFailurePolicy": {"enum": ["Fail", "Ignore"]},
-            },
-        },
+        "crds": parts.obj({
+            "enabled": {"type": "boolean"},
+            "validationFailurePolicy": {"enum": ["Fail", "Ignore"]},
+        }),
         "loadBalancerClass": {"type": "string"},
     },
     # The chart cannot run FRR inside the speaker and the frr-k8s daemon at the same time.

@@ -31,17 +31,7 @@ def _linkerd_ref(kinds: list[str]) -> dict:
                          "name": {"type": "string", "minLength": 1, "maxLength": 253}}, "group", "kind", "name")
 
 
-_SELECTOR = {
-    "type": "object",
-    "minProperties": 1,
-    "additionalProperties": False,
-    "properties": {
-        "matchLabels": parts.string_map(),
-        "matchExpressions": {"type": "array", "items": parts.closed(
-            {"key": {"type": "string"}, "operator": {"enum": ["In", "NotIn", "Exists", "DoesNotExist"]},
-             "values": {"type": "array", "items": {"type": "string"}}}, "key", "operator")},
-    },
-}
+_SELECTOR = parts.label_selector({"type": "string"}, minProperties=1)
 
 _SERVER = _object("policy.linkerd.io/v1beta3", "Server", parts.closed({
     "podSelector": _SELECTOR,

@@ -167,8 +167,9 @@ stderr:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _kind, _text, _yaml
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import (K8S_ARG_SPEC, RUNTIME_ARG_SPEC, Cli, failure, new_module,
-                                                                            wait_spec)
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import (
+    K8S_ARG_SPEC, RUNTIME_ARG_SPEC, Cli, failure, new_module, option_args, read_text,
+    wait_spec)
 
 # Each kubectl call is bounded by its own --request-timeout; this bounds the process as well.
 KUBECTL_TIMEOUT = 30
@@ -249,10 +250,7 @@ class Cluster:
 
 def load_config(module: AnsibleModule, path: str, name: str) -> tuple[dict | None, str]:
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except OSError as exc:
-        module.fail_json(msg=f"cannot read the kind config {path}: {exc.strerror}; render it first")
+        text = read_text(module, path, "the kind config ", "render it first")
     except UnicodeDecodeError:
         module.fail_json(msg=f"the kind config {path} is not UTF-8 text; render it again from the template")
     try:
@@ -312,10 +310,7 @@ def main() -> None:
         if module.check_mode:
             module.exit_json(**result)
         cmd = ["create", "cluster", "--name", cluster.name, "--wait", f"{max(params['wait_timeout'], 1)}s"]
-        if params["config"]:
-            cmd += ["--config", params["config"]]
-        if params["image"]:
-            cmd += ["--image", params["image"]]
+        cmd += option_args(params, {"config": "--config", "image": "--image"})
         cluster.run(kind, cmd + cluster.kubeconfig_args(), f"Creating kind cluster {cluster.name!r}")
     elif cluster.context_missing(kubectl):
         result.update(changed=True, exported=True)

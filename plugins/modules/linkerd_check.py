@@ -143,8 +143,8 @@ stderr:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _linkerd, _text
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import (K8S_ARG_SPEC, Cli, failure, new_module,
-                                                                            wait_spec)
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import (
+    K8S_ARG_SPEC, Cli, failure, new_module, wait_spec)
 
 # What a run of the CLI may take beyond the --wait it is given before it is stopped.
 GRACE = 60

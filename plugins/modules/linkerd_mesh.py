@@ -165,7 +165,7 @@ import math
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _linkerd, _text
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, check_seconds, new_module, viz_spec
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, check_seconds, new_module, option_args, viz_spec
 
 STAT_TIMEOUT = 60  # one `linkerd viz stat` run
 
@@ -173,11 +173,8 @@ STAT_TIMEOUT = 60  # one `linkerd viz stat` run
 def stat_args(cli: Cli, params: dict) -> list[str]:
     args = [*cli.k8s_args("linkerd"), "viz", "stat", params["resource"], "-n", params["namespace"],
             "-t", params["time_window"]]
-    if params["from_resource"]:
-        args += ["--from", params["from_resource"]]
-        if params["from_namespace"]:
-            args += ["--from-namespace", params["from_namespace"]]
-    return args + ["-o", "json"]
+    # from_namespace comes only with from_resource (required_by).
+    return args + option_args(params, {"from_resource": "--from", "from_namespace": "--from-namespace"}) + ["-o", "json"]
 
 
 def read_traffic(module: AnsibleModule, cli: Cli, params: dict) -> dict:

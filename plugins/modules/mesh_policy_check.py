@@ -249,7 +249,7 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _artifacts, _policy, _schemas_policy
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import new_module
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import new_module, read_text
 
 try:
     from jsonschema import Draft7Validator
@@ -268,11 +268,7 @@ def validate_manifests(module: AnsibleModule, paths: list) -> tuple[int, list[st
 
     count, errors = 0, []
     for path in paths:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except OSError as exc:
-            module.fail_json(msg=f"cannot read {path}: {exc.strerror}; render the policy before checking it")
+        text = read_text(module, path, "", "render the policy before checking it")
         try:
             docs = _artifacts.load_documents(text, path)
         except _artifacts.ArtifactError as exc:

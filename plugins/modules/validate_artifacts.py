@@ -184,8 +184,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _artifacts, _schemas, _text
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import new_module
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _artifacts, _cli, _schemas, _text
 
 MISSING_LIB = None  # (the requirement's name, the import traceback) when one is missing
 try:
@@ -203,10 +202,7 @@ except ImportError:
 def read_text(module: AnsibleModule, path: str, errors: list) -> str | None:
     """The file's text; None (with the reason in errors) when it is not UTF-8 text."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except OSError as exc:
-        module.fail_json(msg=f"cannot read artifact {path}: {exc.strerror}; render it before validating it")
+        return _cli.read_text(module, path, "artifact ", "render it before validating it")
     except UnicodeDecodeError as exc:
         errors.append(f"{path}: not UTF-8 text (byte {exc.start} cannot be read; a binary file?); "
                       "an artifact is rendered YAML")
@@ -237,7 +233,7 @@ def schema_choice(module: AnsibleModule, version: str) -> tuple[str, str]:
 
 
 def main() -> None:
-    module = new_module(AnsibleModule, dict(
+    module = _cli.new_module(AnsibleModule, dict(
         manifests=dict(type="list", elements="path", default=[]),
         helm_values=dict(
             type="list",
