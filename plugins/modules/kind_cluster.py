@@ -21,11 +21,11 @@ description:
 extends_documentation_fragment:
   - mcpmesh.platform._kubernetes.MODULE
 attributes:
-  diff_mode:
-    support: full
   check_mode:
     details:
       - Reports whether the cluster would be created, deleted or its context exported; reads node readiness.
+  diff_mode:
+    support: full
 options:
   name:
     description: The cluster's name; its kubeconfig context is C(kind-<name>).
