@@ -8,7 +8,8 @@ fragment instead of repeating the author and the attribute boilerplate:
 * ``MODULE``: the author and the attributes of a module that changes something, as every module of the
   collection supports them unless it says otherwise: check mode in full (the collection's standard),
   idempotent, no diff. A module states only what differs (a ``details`` list, ``diff_mode: support: full``);
-  its own ``attributes`` entries are merged over the fragment's. Use it alone (not with ``DOCUMENTATION``).
+  its own ``attributes`` entries are merged over the fragment's. Do not list it with ``INFO_MODULE``: for the
+  same field, the fragment listed first wins.
 * ``INFO_MODULE``: the author and the attributes of a module that only reads: check mode in full, no diff,
   nothing modified. Enough alone; listing ``DOCUMENTATION`` before it, as older modules do, changes nothing.
 * ``DOCUMENTATION``: the author and the attributes' descriptions only, for a module stating every support.
