@@ -281,7 +281,7 @@ def validate_manifests(module: AnsibleModule, paths: list) -> tuple[int, list[st
     return count, errors
 
 
-def verdicts(**options) -> dict:
+def verdict_option(**options) -> dict:
     """A list option of verdicts: its own suboptions, and the policy every verdict is about."""
     return dict(type="list", elements="dict", options=dict(policy=dict(type="str", required=True), **options))
 
@@ -297,14 +297,15 @@ def main() -> None:
             expected=dict(type="str", default=""),
         )),
         manifests=dict(type="list", elements="path"),
-        denials=verdicts(client=dict(type="str", required=True, choices=["meshed", "unmeshed"]),
-                         target=dict(type="str", required=True), protocol=dict(type="str", default="unknown"),
-                         output=dict(type="str", required=True)),
-        rate_limits=verdicts(limit_rps=dict(type="int", required=True), replicas=dict(type="int", default=1),
-                             expect=dict(type="str", required=True, choices=["over", "under"]),
-                             load=dict(type="dict", required=True)),
-        client_policies=verdicts(service=dict(type="str", required=True), output=dict(type="str", required=True),
-                                 settings=dict(type="dict", required=True)),
+        denials=verdict_option(client=dict(type="str", required=True, choices=["meshed", "unmeshed"]),
+                               target=dict(type="str", required=True), protocol=dict(type="str", default="unknown"),
+                               output=dict(type="str", required=True)),
+        rate_limits=verdict_option(limit_rps=dict(type="int", required=True), replicas=dict(type="int", default=1),
+                                   expect=dict(type="str", required=True, choices=["over", "under"]),
+                                   load=dict(type="dict", required=True)),
+        client_policies=verdict_option(service=dict(type="str", required=True),
+                                       output=dict(type="str", required=True),
+                                       settings=dict(type="dict", required=True)),
         fail_on_problems=dict(type="bool", default=True),
     ), required_by={"pods": "services"})
     params = module.params
