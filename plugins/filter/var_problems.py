@@ -50,10 +50,7 @@ _value:
 from ansible_collections.mcpmesh.platform.plugins.module_utils._vars import problems
 
 
-def var_problems(checks):
-    return problems(checks)
-
-
 class FilterModule:
     def filters(self):
-        return {"var_problems": var_problems}
+        # The logic is all in module_utils/_vars.py (unit-tested there); the filter is that function.
+        return {"var_problems": problems}

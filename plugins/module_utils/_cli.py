@@ -184,6 +184,20 @@ def failure(msg: str, result: CliResult | None = None, **extra) -> dict:
     return out
 
 
+def read_text(module, path: str, what: str, todo: str) -> str:
+    """The UTF-8 text of the file ``path``; a file that cannot be opened fails the module.
+
+    The message is ``cannot read <what><path>: <reason>; <todo>``. Text that is not UTF-8 raises
+    UnicodeDecodeError, which the caller reports its own way.
+    """
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except OSError as exc:
+        module.fail_json(msg=f"cannot read {what}{path}: {exc.strerror}; {todo}")
+    return ""  # not reached
+
+
 def check_seconds(module, *names: str) -> None:
     """Fail naming the option when a number of seconds is NaN, infinite, or more than a day."""
     for name in names:
@@ -196,6 +210,37 @@ def check_seconds(module, *names: str) -> None:
             module.fail_json(msg=f"{name}: {exc}".replace("the timeout", "it"))
 
 
+def option_args(params: dict, flags: dict) -> list[str]:
+    """``[flag, value]`` for each option named in ``flags`` (option -> flag) that is set, in the order of ``flags``."""
+    return [arg for option, flag in flags.items() if params.get(option) for arg in (flag, params[option])]
+
+
 def wait_spec(timeout: int, interval: int = 5, interval_name: str = "poll_interval") -> dict:
     """The argument spec of a bounded wait: ``wait_timeout`` and the seconds between two attempts."""
     return {"wait_timeout": dict(type="int", default=timeout), interval_name: dict(type="int", default=interval)}
+
+
+# The container engine option of the modules that reach kind's engine (kind_cluster, metallb_range).
+RUNTIME_ARG_SPEC = dict(runtime=dict(type="str", choices=["docker", "podman", "auto"], default="auto"))
+
+
+def viz_spec(timeout: int) -> dict:
+    """The argument spec of a module reading Linkerd viz figures (the ``_linkerd_viz`` and ``_kubernetes`` fragments).
+
+    ``wait_timeout`` (documented by the module, default ``timeout``) and ``poll_interval``, ``linkerd_path``,
+    ``fail_on_problems`` and the kubeconfig options.
+    """
+    return {**wait_spec(timeout), "linkerd_path": dict(type="path"),
+            "fail_on_problems": dict(type="bool", default=True), **K8S_ARG_SPEC}
+
+
+def new_module(module_class, argument_spec: dict, *, seconds: tuple = (), **kwargs):
+    """The ``AnsibleModule`` a module of the collection starts with: ``module_class(argument_spec, **kwargs)``.
+
+    Check mode is supported (every module of the collection supports it), and the options named in
+    ``seconds`` are checked with :func:`check_seconds` before the module goes on. ``module_class`` is
+    ``AnsibleModule``, passed in so that this file imports nothing from Ansible.
+    """
+    module = module_class(argument_spec=argument_spec, supports_check_mode=True, **kwargs)
+    check_seconds(module, *seconds)
+    return module

@@ -76,23 +76,19 @@ def helm_summary(result) -> dict:
     }
 
 
+# The safe parts of a summary a failure message shows, in order: for a helm result (True), a kubernetes one.
+_SHOWN = {
+    True: (("error", "helm said {}"), ("rc", "exit code {}"), ("command", "command: {}")),
+    False: (("status", "HTTP status {}"), ("reason", "reason {}")),
+}
+
+
 def failure_message(result, what: str, next_step: str = "") -> str:
     """The one-line report of a failed secret-bearing task: `what` failed, the safe parts, `next_step`."""
-    parts = []
-    if isinstance(result, dict) and "command" in result:
-        summary = helm_summary(result)
-        if summary["error"]:
-            parts.append(f"helm said {summary['error']}")
-        if summary["rc"] is not None:
-            parts.append(f"exit code {summary['rc']}")
-        if summary["command"]:
-            parts.append(f"command: {summary['command']}")
-    else:
-        summary = kubernetes_summary(result)
-        if summary["status"] is not None:
-            parts.append(f"HTTP status {summary['status']}")
-        if summary["reason"]:
-            parts.append(f"reason {summary['reason']}")
+    helm = isinstance(result, dict) and "command" in result
+    summary = helm_summary(result) if helm else kubernetes_summary(result)
+    # An unknown part (None, or an empty text) is left out; an exit code or status of 0 is shown.
+    parts = [shown.format(summary[key]) for key, shown in _SHOWN[helm] if summary[key] not in (None, "")]
     detail = "; ".join(parts) if parts else "no detail that is safe to show"
     text = f"{what} failed ({detail}). Its full message is not shown because it may quote the secret."
     if next_step:

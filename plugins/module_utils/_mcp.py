@@ -743,6 +743,14 @@ class McpClient:
         except (OSError, ValueError, TransportError):
             pass
 
+    def _send(self, step: str, method: str, payload: dict, params: dict | None):
+        """POST ``payload`` (with ``params`` when there are any) under a new deadline: (response, start, deadline)."""
+        if params is not None:
+            payload["params"] = params
+        started = self.clock()
+        deadline = self.deadline_from(started)
+        return self._post(step, method, payload, deadline=deadline), started, deadline
+
     def request(self, method: str, params: dict | None = None, *, step: str | None = None, record: bool = True) -> dict:
         """Send one request; the JSON-RPC message that answers it (``result`` or ``error``).
 
@@ -750,12 +758,7 @@ class McpClient:
         step = step or method
         request_id = self._next_id()
         payload = {"jsonrpc": "2.0", "id": request_id, "method": method}
-        params = self._envelope(params)
-        if params is not None:
-            payload["params"] = params
-        started = self.clock()
-        deadline = self.deadline_from(started)
-        response = self._post(step, method, payload, deadline=deadline)
+        response, started, deadline = self._send(step, method, payload, self._envelope(params))
         status = None
         try:
             status = int(response.status)
@@ -889,12 +892,7 @@ class McpClient:
     def notify(self, method: str, params: dict | None = None, *, step: str | None = None) -> int:
         """Send a notification; its HTTP status (202, or 200/204 from lenient servers)."""
         step = step or method
-        payload = {"jsonrpc": "2.0", "method": method}
-        if params is not None:
-            payload["params"] = params
-        started = self.clock()
-        deadline = self.deadline_from(started)
-        response = self._post(step, method, payload, deadline=deadline)
+        response, started, deadline = self._send(step, method, {"jsonrpc": "2.0", "method": method}, params)
         try:
             status = int(response.status)
             ctype = content_type_of(lower_headers(response.headers))
@@ -923,16 +921,12 @@ class McpClient:
 
     def initialize(self, offered: str = LATEST_HANDSHAKE_VERSION) -> dict:
         """initialize + notifications/initialized; sets the session id and negotiated version."""
-        self.modern = False
-        self.session_id = None
-        self.protocol_version = None
+        self.reset()
         message = self.request("initialize", {"protocolVersion": offered, "capabilities": {},
                                               "clientInfo": self.client_info})
         result = self._require_result(message, "initialize", "an InitializeResult")
         self.protocol_version = negotiate(offered, result.get("protocolVersion"))
-        self.server_info = result.get("serverInfo") if isinstance(result.get("serverInfo"), dict) else {}
-        self.capabilities = result.get("capabilities") if isinstance(result.get("capabilities"), dict) else {}
-        self.instructions = result.get("instructions")
+        self._describe_server(result, result.get("serverInfo"))
         # The session id comes from the InitializeResult's response only (error answers may carry one too).
         session_id = message["_http"]["headers"].get("mcp-session-id") or None
         if session_id is not None and not SESSION_ID.match(session_id):
@@ -945,9 +939,7 @@ class McpClient:
 
     def discover(self, version: str = LATEST_MODERN_VERSION) -> dict:
         """server/discover under a stateless revision; sets the version when the server supports it."""
-        self.modern = True
-        self.session_id = None
-        self.protocol_version = version
+        self.reset(modern=True, protocol_version=version)
         hint = f"the server does not seem to speak the stateless revision {version}; use protocol_version auto or a handshake revision"
         try:
             message = self.request("server/discover", {}, step="server/discover")
@@ -963,16 +955,20 @@ class McpClient:
             raise McpError("server/discover", f"the server does not list {version} in supportedVersions "
                            f"({shorten(supported, 200)})", hint=hint)
         meta = result.get("_meta") if isinstance(result.get("_meta"), dict) else {}
-        info = meta.get(META_SERVER_INFO)
+        self._describe_server(result, meta.get(META_SERVER_INFO))
+        return result
+
+    def _describe_server(self, result: dict, info) -> None:
+        """What the server said about itself in ``result``: ``info`` (its serverInfo), capabilities, instructions."""
         self.server_info = info if isinstance(info, dict) else {}
         self.capabilities = result.get("capabilities") if isinstance(result.get("capabilities"), dict) else {}
         self.instructions = result.get("instructions")
-        return result
 
-    def reset(self) -> None:
-        self.modern = False
+    def reset(self, modern: bool = False, protocol_version: str | None = None) -> None:
+        """Forget the session: no session id, and the revision (stateless with ``modern``) not yet agreed."""
+        self.modern = modern
         self.session_id = None
-        self.protocol_version = None
+        self.protocol_version = protocol_version
 
     def open(self, protocol_version: str = LATEST_HANDSHAKE_VERSION) -> dict:
         """Start the conversation the way ``protocol_version`` says: a handshake revision is offered

@@ -85,7 +85,7 @@ def shorten(text, limit: int = 300) -> str:
 
 def duration_seconds(text: str) -> float | None:
     """``1m30s`` -> 90.0; None when it is not a Linkerd duration."""
-    if not isinstance(text, str) or not _DURATION.match(text):
+    if not _matches(_DURATION, text):
         return None
     factor = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
     return sum(float(number) * factor[unit] for number, unit in re.findall(r"([0-9]+(?:\.[0-9]+)?)(ms|s|m|h)", text))
@@ -106,6 +106,11 @@ def _ref(kind: str, name: str) -> dict:
     return {"group": POLICY_GROUP, "kind": kind, "name": name}
 
 
+def _matches(pattern: re.Pattern, value) -> bool:
+    """Whether ``value`` is a string that ``pattern`` matches."""
+    return isinstance(value, str) and bool(pattern.match(value))
+
+
 def _is_port(value) -> bool:
     if isinstance(value, bool):
         return False
@@ -114,22 +119,23 @@ def _is_port(value) -> bool:
     return isinstance(value, str) and len(value) <= 15 and bool(_PORT_NAME.match(value))
 
 
-def _rate_limit(service: Mapping, defaults: Mapping) -> dict | None:
-    value = service.get("rate_limit")
+def _service_setting(service: Mapping, key: str, base: Mapping, defaults: Mapping) -> dict | None:
+    """A per-service setting: None when off (unset, false), else ``base``, the settings' ``defaults`` and its own
+    values (none for true) merged in that order."""
+    value = service.get(key)
     if value is None or value is False:
         return None
-    if value is True:
-        value = {}
-    return {**DEFAULT_RATE_LIMIT, **dict(defaults or {}), **dict(value)}
+    return {**base, **dict(defaults or {}), **dict({} if value is True else value)}
+
+
+def _rate_limit(service: Mapping, defaults: Mapping) -> dict | None:
+    return _service_setting(service, "rate_limit", DEFAULT_RATE_LIMIT, defaults)
 
 
 def _resilience(service: Mapping, defaults: Mapping) -> dict | None:
-    value = service.get("resilience")
-    if value is None or value is False or not service.get("backend_service"):
+    if not service.get("backend_service"):
         return None
-    if value is True:
-        value = {}
-    return {**DEFAULT_RESILIENCE, **dict(defaults or {}), **dict(value)}
+    return _service_setting(service, "resilience", DEFAULT_RESILIENCE, defaults)
 
 
 # ---------------------------------------------------------------- the service graph
@@ -146,28 +152,24 @@ def graph_problems(services: list, settings: Mapping) -> list[str]:
         problems.append(f"distribution must be enterprise or edge, not {shorten(distribution, 40)!r}")
         distribution = "enterprise"
     for cidr in settings.get("probe_networks") or []:
-        if not isinstance(cidr, str) or not _CIDR.match(cidr):
+        if not _matches(_CIDR, cidr):
             problems.append(f"probe_networks: {shorten(cidr, 60)!r} is not a CIDR such as 10.0.0.0/8")
     for namespace in settings.get("namespaces") or []:
-        if not isinstance(namespace, str) or not _DNS_LABEL.match(namespace):
+        if not _matches(_DNS_LABEL, namespace):
             problems.append(f"namespaces: {shorten(namespace, 60)!r} is not a namespace name")
     if not isinstance(services, list) or not services:
         return problems + ["services must be a non-empty list of {name, namespace, selector, port, allow}"]
     seen = set()
-    for index, service in enumerate(services):
-        where = f"services[{index}]"
-        if not isinstance(service, Mapping):
-            problems.append(f"{where} must be a dict")
-            continue
+    for index, where, service in _dicts(services, "services", problems):
         name, namespace = service.get("name"), service.get("namespace")
         if isinstance(name, str):
             where = f"services[{index}] ({name})"
         unknown = set(service) - SERVICE_KEYS
         if unknown:
             problems.append(f"{where} has unknown keys: {', '.join(sorted(map(str, unknown)))}")
-        if not isinstance(name, str) or not _DNS_LABEL.match(name) or len(name) > _NAME_MAX:
+        if not _matches(_DNS_LABEL, name) or len(name) > _NAME_MAX:
             problems.append(f"{where}.name must be a DNS label of at most {_NAME_MAX} characters")
-        if not isinstance(namespace, str) or not _DNS_LABEL.match(namespace):
+        if not _matches(_DNS_LABEL, namespace):
             problems.append(f"{where}.namespace must be a namespace name")
         if (namespace, name) in seen:
             problems.append(f"{where}: {namespace}/{name} is listed twice")
@@ -200,7 +202,7 @@ def graph_problems(services: list, settings: Mapping) -> list[str]:
         if res is not None:
             problems.extend(_resilience_problems(where, res, distribution))
         backend = service.get("backend_service")
-        if backend is not None and (not isinstance(backend, str) or not _DNS_LABEL.match(backend)):
+        if backend is not None and not _matches(_DNS_LABEL, backend):
             problems.append(f"{where}.backend_service must be a Service name")
         backend_port = service.get("backend_port")
         if backend_port is not None and not (isinstance(backend_port, int) and _is_port(backend_port)):
@@ -218,17 +220,23 @@ def graph_problems(services: list, settings: Mapping) -> list[str]:
     return problems
 
 
+def _dicts(items: list, label: str, problems: list):
+    """Each (index, ``label[index]``, item) of the items that are dicts; a problem for every other item."""
+    for index, item in enumerate(items):
+        where = f"{label}[{index}]"
+        if isinstance(item, Mapping):
+            yield index, where, item
+        else:
+            problems.append(f"{where} must be a dict")
+
+
 def _allow_problems(where: str, allow) -> list[str]:
     if allow is None:
         return []
     if not isinstance(allow, list):
         return [f"{where}.allow must be a list of {{service_account, namespace}} or {{networks}} items"]
     out = []
-    for index, item in enumerate(allow):
-        at = f"{where}.allow[{index}]"
-        if not isinstance(item, Mapping):
-            out.append(f"{at} must be a dict")
-            continue
+    for _index, at, item in _dicts(allow, f"{where}.allow", out):
         unknown = set(item) - {"service_account", "namespace", "networks"}
         if unknown:
             out.append(f"{at} has unknown keys: {', '.join(sorted(map(str, unknown)))}")
@@ -240,9 +248,9 @@ def _allow_problems(where: str, allow) -> list[str]:
                 out.append(f"{at}.networks must be a non-empty list of CIDRs")
             continue
         sa, ns = item.get("service_account"), item.get("namespace")
-        if not isinstance(ns, str) or not _DNS_LABEL.match(ns):
+        if not _matches(_DNS_LABEL, ns):
             out.append(f"{at}.namespace must be the client's namespace (all its identities when no service_account)")
-        if sa is not None and (not isinstance(sa, str) or not _DNS_LABEL.match(sa)):
+        if sa is not None and not _matches(_DNS_LABEL, sa):
             out.append(f"{at}.service_account must be a ServiceAccount name")
     return out
 
@@ -312,24 +320,16 @@ def _resilience_problems(where: str, res: Mapping, distribution: str) -> list[st
 
 
 def _identity_refs(allow: list) -> list[dict]:
-    refs = []
-    for item in allow:
-        if "networks" in item:
-            continue
-        if item.get("service_account"):
-            refs.append({"kind": "ServiceAccount", "name": item["service_account"], "namespace": item["namespace"]})
-        else:
-            refs.append({"kind": "Namespace", "name": item["namespace"]})
-    return refs
+    """The identities an allow list names: a service account, else a whole namespace (network entries aside)."""
+    return [{"kind": "ServiceAccount", "name": item["service_account"], "namespace": item["namespace"]}
+            if item.get("service_account") else {"kind": "Namespace", "name": item["namespace"]}
+            for item in allow if "networks" not in item]
 
 
 def _networks(allow: list) -> list[dict]:
-    cidrs = []
-    for item in allow:
-        for cidr in item.get("networks") or []:
-            if cidr not in cidrs:
-                cidrs.append(cidr)
-    return [{"cidr": c} for c in cidrs]
+    """The networks an allow list names, each once, in order."""
+    cidrs = [cidr for item in allow for cidr in item.get("networks") or []]
+    return [{"cidr": cidr} for index, cidr in enumerate(cidrs) if cidr not in cidrs[:index]]
 
 
 def _authorize(name: str, namespace: str, target: dict, allow: list, labels: Mapping) -> list[dict]:

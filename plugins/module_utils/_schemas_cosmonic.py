@@ -16,176 +16,117 @@ Sources of the value names (see docs/cosmonic-and-petstore.md):
 """
 from __future__ import annotations
 
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _schema_parts as parts
+
 _NODE_PORT = {"type": "integer", "minimum": 30000, "maximum": 32767}
-_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-_HOSTNAME = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 # registry/repository:tag or @sha256:digest; an untagged image would float to :latest.
 _PINNED_IMAGE = r"^[a-z0-9.\-/:_]+(:[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}|@sha256:[a-f0-9]{64})$"
 
-_COSMONIC_CONTROL = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "title": "cosmonic-control chart values (the keys the cosmonic role sets)",
-    "type": "object",
-    "not": {
-        "required": ["cosmonicLicenseKey"],
-        "description": "the licence goes through release_values with no_log, never into the values file",
-    },
-    "properties": {
-        "envoy": {
-            "type": "object",
-            "properties": {
-                "service": {
-                    "type": "object",
-                    "properties": {
-                        "type": {"enum": ["NodePort", "ClusterIP", "LoadBalancer"]},
-                        "httpNodePort": _NODE_PORT,
-                        "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
-                    },
-                    "if": {"properties": {"type": {"const": "NodePort"}}, "required": ["type"]},
-                    "then": {"required": ["httpNodePort"]},
-                },
-            },
-        },
-        "ingress": {
-            "type": "object",
-            "properties": {
-                "enabled": {"type": "boolean"},
-                "hosts": {
-                    "type": "array",
-                    "items": {
-                        "type": "object",
-                        "required": ["host"],
-                        "properties": {"host": {"type": "string", "pattern": _HOSTNAME}},
-                    },
-                },
-            },
-        },
-        "console_ui": {"type": "object", "properties": {"enabled": {"type": "boolean"}}},
+_COSMONIC_CONTROL = parts.chart_values(
+    "cosmonic-control chart values (the keys the cosmonic role sets)",
+    {
+        "envoy": parts.obj({
+            "service": parts.obj({
+                "type": {"enum": ["NodePort", "ClusterIP", "LoadBalancer"]},
+                "httpNodePort": _NODE_PORT,
+                "annotations": parts.string_map(),
+            }, **{"if": {"properties": {"type": {"const": "NodePort"}}, "required": ["type"]},
+                  "then": {"required": ["httpNodePort"]}}),
+        }),
+        "ingress": parts.obj({
+            "enabled": {"type": "boolean"},
+            "hosts": {"type": "array", "items": parts.obj({"host": {"type": "string", "pattern": parts.DNS_SUBDOMAIN}},
+                                                          required=["host"])},
+        }),
+        "console_ui": parts.enabled(),
         "hostName": {"type": "string"},
     },
-}
+    {"not": {
+        "required": ["cosmonicLicenseKey"],
+        "description": "the licence goes through release_values with no_log, never into the values file",
+    }},
+)
 
-_COSMONIC_HOSTGROUP = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "title": "cosmonic-control-hostgroup chart values (the keys the cosmonic role sets)",
-    "type": "object",
-    "not": {"required": ["cosmonicLicenseKey"]},
-    "properties": {
-        "http": {"type": "object", "properties": {"enabled": {"type": "boolean"}}},
-        "hostgroup": {"type": "string", "pattern": _DNS_LABEL},
-        "controlNamespace": {"type": "string", "pattern": _DNS_LABEL},
+_COSMONIC_HOSTGROUP = parts.chart_values(
+    "cosmonic-control-hostgroup chart values (the keys the cosmonic role sets)",
+    {
+        "http": parts.enabled(),
+        "hostgroup": {"type": "string", "pattern": parts.DNS_LABEL},
+        "controlNamespace": {"type": "string", "pattern": parts.DNS_LABEL},
     },
-}
+    {"not": {"required": ["cosmonicLicenseKey"]}},
+)
 
-_HOST_INTERFACE = {
-    "type": "object",
-    "required": ["namespace", "package", "interfaces"],
-    "additionalProperties": False,
-    "properties": {
-        "name": {"type": "string"},
-        "namespace": {"type": "string", "pattern": r"^[a-z][a-z0-9-]*$"},
-        "package": {"type": "string", "pattern": r"^[a-z][a-z0-9-]*$"},
-        "interfaces": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": r"^[a-z][a-z0-9-]*$"}},
-        "version": {"type": "string", "minLength": 1},
-        "config": {"type": "object", "additionalProperties": {"type": "string"}},
-        "configFrom": {"type": "array"},
-        "secretFrom": {"type": "array"},
-    },
-}
+_NAME = r"^[a-z][a-z0-9-]*$"
+_HOST_INTERFACE = parts.closed({
+    "name": {"type": "string"},
+    "namespace": {"type": "string", "pattern": _NAME},
+    "package": {"type": "string", "pattern": _NAME},
+    "interfaces": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": _NAME}},
+    "version": {"type": "string", "minLength": 1},
+    "config": parts.string_map(),
+    "configFrom": {"type": "array"},
+    "secretFrom": {"type": "array"},
+}, "namespace", "package", "interfaces")
 
-_COMPONENT = {
-    "type": "object",
-    "required": ["name", "image"],
-    "additionalProperties": False,
-    "properties": {
-        "name": {"type": "string", "pattern": _DNS_LABEL},
-        "image": {"type": "string", "pattern": _PINNED_IMAGE},
-        "localResources": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "environment": {
-                    "type": "object",
-                    "additionalProperties": False,
-                    "properties": {
-                        # wasi:config/store values are strings
-                        "config": {"type": "object", "additionalProperties": {"type": "string"}},
-                        "configFrom": {"type": "array"},
-                        "secretFrom": {"type": "array"},
-                    },
-                },
-                "allowedHosts": {"type": "array", "items": {"type": "string", "minLength": 1}},
-                "allowedIpNameLookups": {"type": "array", "items": {"type": "string", "minLength": 1}},
-            },
-        },
-        "poolSize": {"type": "integer", "minimum": 1},
-        "maxInvocations": {"type": "integer", "minimum": 1},
-    },
-}
+_COMPONENT = parts.closed({
+    "name": {"type": "string", "pattern": parts.DNS_LABEL},
+    "image": {"type": "string", "pattern": _PINNED_IMAGE},
+    "localResources": parts.closed({
+        "environment": parts.closed({
+            # wasi:config/store values are strings
+            "config": parts.string_map(),
+            "configFrom": {"type": "array"},
+            "secretFrom": {"type": "array"},
+        }),
+        "allowedHosts": {"type": "array", "items": {"type": "string", "minLength": 1}},
+        "allowedIpNameLookups": {"type": "array", "items": {"type": "string", "minLength": 1}},
+    }),
+    "poolSize": {"type": "integer", "minimum": 1},
+    "maxInvocations": {"type": "integer", "minimum": 1},
+}, "name", "image")
 
 _HTTP_TRIGGER = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$schema": parts.DRAFT_07,
     "title": "http-trigger chart 0.1.2 values (every key the chart reads)",
-    "type": "object",
-    "required": ["components", "ingress"],
-    "additionalProperties": False,
-    "properties": {
+    **parts.closed({
         "components": {"type": "array", "minItems": 1, "items": _COMPONENT},
-        "ingress": {
-            "type": "object",
-            "required": ["host", "paths"],
-            "additionalProperties": False,
-            "properties": {
-                "host": {"type": "string", "pattern": _HOSTNAME},
-                "paths": {
-                    "type": "array",
-                    "minItems": 1,
-                    "items": {
-                        "type": "object",
-                        "required": ["path", "pathType"],
-                        "additionalProperties": False,
-                        "properties": {
-                            "path": {"type": "string", "pattern": "^/"},
-                            "pathType": {"enum": ["Prefix", "Exact", "ImplementationSpecific"]},
-                        },
-                    },
-                },
-            },
-        },
+        "ingress": parts.closed({
+            "host": {"type": "string", "pattern": parts.DNS_SUBDOMAIN},
+            "paths": {"type": "array", "minItems": 1, "items": parts.closed({
+                "path": {"type": "string", "pattern": "^/"},
+                "pathType": {"enum": ["Prefix", "Exact", "ImplementationSpecific"]},
+            }, "path", "pathType")},
+        }, "host", "paths"),
         "hostInterfaces": {"type": "array", "items": _HOST_INTERFACE},
         # chart 0.1.2 renders hostSelector with `{{ . }}` (Go map text, not YAML): only empty is safe
         "hostSelector": {"type": "object", "maxProperties": 0},
         "volumes": {"type": "array"},
         "replicas": {"type": "integer", "minimum": 1},
         "pathNote": {"type": "string"},
-    },
+    }, "components", "ingress"),
 }
 
 _PORT_LIST = r"^[0-9]{1,5}(-[0-9]{1,5})?(,[0-9]{1,5}(-[0-9]{1,5})?)*$"
 
 
-def _closed(properties: dict, *required: str) -> dict:
-    """A JSON schema object that allows only ``properties`` and requires ``required``."""
-    return {"type": "object", "required": list(required), "additionalProperties": False, "properties": properties}
-
-
 # The cosmonic role's mesh plan (mesh.yml): the only pod template annotations it ever patches, on
 # the objects it found. Closed, so a patch of anything else cannot slip in.
-_MESH_ANNOTATIONS = _closed({
+_MESH_ANNOTATIONS = parts.closed({
     "linkerd.io/inject": {"enum": ["enabled", "ingress"]},
     "config.linkerd.io/opaque-ports": {"type": "string", "pattern": _PORT_LIST},
 }, "linkerd.io/inject")
-_MESH_TARGET = _closed({
+_MESH_TARGET = parts.closed({
     "kind": {"enum": ["Deployment", "StatefulSet"]},
-    "name": {"type": "string", "pattern": _HOSTNAME},
+    "name": {"type": "string", "pattern": parts.DNS_SUBDOMAIN},
     "owner": {"type": ["string", "null"]},
 }, "kind", "name")
 _COSMONIC_MESH = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$schema": parts.DRAFT_07,
     "title": "the cosmonic role's mesh plan (pod template annotations it patches, and where)",
-    **_closed({
-        "namespace": {"type": "string", "pattern": _DNS_LABEL},
-        "workloads": {"type": "array", "items": _closed({
+    **parts.closed({
+        "namespace": {"type": "string", "pattern": parts.DNS_LABEL},
+        "workloads": {"type": "array", "items": parts.closed({
             "name": {"enum": ["edge", "envoy", "hostgroup", "nats"]},
             "selectors": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
             "annotations": _MESH_ANNOTATIONS,

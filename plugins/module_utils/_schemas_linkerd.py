@@ -21,8 +21,8 @@ and the Buoyant licence (``license``; the role stores it in the ``buoyant-licens
 """
 from __future__ import annotations
 
-_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-_DOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _schema_parts as parts
+
 _DURATION = r"^([0-9]+(\.[0-9]+)?(h|m|s|ms))+$"
 _PORTS = r"^[0-9]{1,5}(-[0-9]{1,5})?(,[0-9]{1,5}(-[0-9]{1,5})?)*$"
 _CERT_PEM = r"^\s*-----BEGIN CERTIFICATE-----[\s\S]+-----END CERTIFICATE-----\s*$"
@@ -41,47 +41,35 @@ _NO_ISSUER_KEY = {
 _CONTROL_PLANE_PROPERTIES = {
     "identityTrustAnchorsPEM": {"type": "string", "pattern": _CERT_PEM},
     "identityTrustDomain": {"type": "string"},
-    "clusterDomain": {"type": "string", "pattern": _DOMAIN},
-    "identity": {
-        "type": "object",
-        "properties": {
-            "externalCA": {"type": "boolean"},
-            "serviceAccountTokenProjection": {"type": "boolean"},
-            "issuer": {
-                "type": "object",
-                "properties": {
-                    "scheme": {"enum": ["linkerd.io/tls", "kubernetes.io/tls"]},
-                    "issuanceLifetime": {"type": "string", "pattern": _DURATION},
-                    "clockSkewAllowance": {"type": "string", "pattern": _DURATION},
-                    "tls": {"type": "object", "properties": {"crtPEM": {"type": "string", "pattern": _CERT_PEM}}},
-                },
-            },
-        },
-    },
+    "clusterDomain": {"type": "string", "pattern": parts.DNS_SUBDOMAIN},
+    "identity": parts.obj({
+        "externalCA": {"type": "boolean"},
+        "serviceAccountTokenProjection": {"type": "boolean"},
+        "issuer": parts.obj({
+            "scheme": {"enum": ["linkerd.io/tls", "kubernetes.io/tls"]},
+            "issuanceLifetime": {"type": "string", "pattern": _DURATION},
+            "clockSkewAllowance": {"type": "string", "pattern": _DURATION},
+            "tls": parts.obj({"crtPEM": {"type": "string", "pattern": _CERT_PEM}}),
+        }),
+    }),
     "disableIPv6": {"type": "boolean"},
     "cniEnabled": {"type": "boolean"},
     "controllerReplicas": {"type": "integer", "minimum": 1},
     "enablePodAntiAffinity": {"type": "boolean"},
     "enablePodDisruptionBudget": {"type": "boolean"},
     "webhookFailurePolicy": {"enum": ["Ignore", "Fail"]},
-    "proxy": {
-        "type": "object",
-        "properties": {
-            "nativeSidecar": {"type": "boolean"},
-            "opaquePorts": {"type": "string", "pattern": _PORTS},
-            "logLevel": {"type": "string"},
-            "await": {"type": "boolean"},
-        },
-    },
-    "proxyInit": {
-        "type": "object",
-        "properties": {
-            "ignoreInboundPorts": {"type": "string", "pattern": r"^([0-9,\-]*)$"},
-            "ignoreOutboundPorts": {"type": "string", "pattern": r"^([0-9,\-]*)$"},
-            "kubeAPIServerPorts": {"type": "string", "pattern": _PORTS},
-            "runAsRoot": {"type": "boolean"},
-        },
-    },
+    "proxy": parts.obj({
+        "nativeSidecar": {"type": "boolean"},
+        "opaquePorts": {"type": "string", "pattern": _PORTS},
+        "logLevel": {"type": "string"},
+        "await": {"type": "boolean"},
+    }),
+    "proxyInit": parts.obj({
+        "ignoreInboundPorts": {"type": "string", "pattern": r"^([0-9,\-]*)$"},
+        "ignoreOutboundPorts": {"type": "string", "pattern": r"^([0-9,\-]*)$"},
+        "kubeAPIServerPorts": {"type": "string", "pattern": _PORTS},
+        "runAsRoot": {"type": "boolean"},
+    }),
 }
 
 # Scheme kubernetes.io/tls with the chart's own trust-roots ConfigMap (externalCA false) needs the
@@ -99,42 +87,34 @@ _KUBERNETES_TLS_NEEDS_CHART_ROOTS = {
     "then": {"properties": {"identity": {"properties": {"externalCA": {"const": False}}}}},
 }
 
-_LINKERD_CONTROL_PLANE = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "title": "linkerd-control-plane (edge) chart values (the keys the linkerd role sets)",
-    "type": "object",
-    "required": ["identity"],
-    "properties": _CONTROL_PLANE_PROPERTIES,
-    "allOf": [
+_LINKERD_CONTROL_PLANE = parts.chart_values(
+    "linkerd-control-plane (edge) chart values (the keys the linkerd role sets)",
+    _CONTROL_PLANE_PROPERTIES,
+    {"required": ["identity"], "allOf": [
         _NO_ISSUER_KEY,
         _KUBERNETES_TLS_NEEDS_CHART_ROOTS,
         {"not": {"anyOf": [{"required": ["license"]}, {"required": ["licenseSecret"]}]},
          "description": "the open-source edge chart takes no Buoyant licence"},
-    ],
-}
+    ]},
+)
 
-_LINKERD_ENTERPRISE_CONTROL_PLANE = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "title": "linkerd-enterprise-control-plane (BEL 2.19.x, top-level values) chart values (the keys the linkerd role sets)",
-    "type": "object",
-    "required": ["identity", "licenseSecret"],
-    "properties": dict(_CONTROL_PLANE_PROPERTIES, licenseSecret={
+_LINKERD_ENTERPRISE_CONTROL_PLANE = parts.chart_values(
+    "linkerd-enterprise-control-plane (BEL 2.19.x, top-level values) chart values (the keys the linkerd role sets)",
+    dict(_CONTROL_PLANE_PROPERTIES, licenseSecret={
         "const": "buoyant-license",
         "description": "the control plane only picks the licence up automatically from a Secret of this name",
     }),
-    "allOf": [
+    {"required": ["identity", "licenseSecret"], "allOf": [
         _NO_ISSUER_KEY,
         _KUBERNETES_TLS_NEEDS_CHART_ROOTS,
         {"not": {"required": ["license"]},
          "description": "the licence is stored in the buoyant-license Secret, never in a values file"},
-    ],
-}
+    ]},
+)
 
-_CRDS = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "title": "linkerd-crds / linkerd-enterprise-crds chart values (the keys the linkerd role sets)",
-    "type": "object",
-    "properties": {
+_CRDS = parts.chart_values(
+    "linkerd-crds / linkerd-enterprise-crds chart values (the keys the linkerd role sets)",
+    {
         "installGatewayAPI": {
             "type": "boolean",
             "description": "false: the role installs the Gateway API CRDs itself, at a pinned version, when missing",
@@ -143,27 +123,21 @@ _CRDS = {
         "enableTcpRoutes": {"type": "boolean"},
         "enableTlsRoutes": {"type": "boolean"},
     },
-    "not": {"required": ["license"]},
-}
+    {"not": {"required": ["license"]}},
+)
 
-_VIZ = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "title": "linkerd-viz chart values (the keys the linkerd role sets)",
-    "type": "object",
-    "required": ["linkerdNamespace"],
-    "properties": {
-        "linkerdNamespace": {"type": "string", "pattern": _DNS_LABEL},
-        "clusterDomain": {"type": "string", "pattern": _DOMAIN},
+_VIZ = parts.chart_values(
+    "linkerd-viz chart values (the keys the linkerd role sets)",
+    {
+        "linkerdNamespace": {"type": "string", "pattern": parts.DNS_LABEL},
+        "clusterDomain": {"type": "string", "pattern": parts.DNS_SUBDOMAIN},
         "identityTrustDomain": {"type": "string"},
         "prometheusUrl": {"type": "string"},
-        "prometheus": {"type": "object", "properties": {"enabled": {"type": "boolean"}}},
-        "dashboard": {
-            "type": "object",
-            "properties": {"enforcedHostRegexp": {"type": "string"}, "replicas": {"type": "integer", "minimum": 1}},
-        },
+        "prometheus": parts.enabled(),
+        "dashboard": parts.obj({"enforcedHostRegexp": {"type": "string"}, "replicas": {"type": "integer", "minimum": 1}}),
     },
-    "not": {"anyOf": [{"required": ["license"]}, {"required": ["licenseSecret"]}]},
-}
+    {"required": ["linkerdNamespace"], "not": {"anyOf": [{"required": ["license"]}, {"required": ["licenseSecret"]}]}},
+)
 
 # (apiVersion, kind) -> JSON schema of the whole object
 CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {}

@@ -15,127 +15,65 @@ Sources (see docs/kind-and-metallb.md):
 """
 from __future__ import annotations
 
-_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
-_DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _schema_parts as parts
+
 # a CIDR (10.0.0.0/24, fc00::/120) or a range (a-b); ipaddress-level checks are metallb_range's job
 _POOL_ENTRY = r"^[0-9A-Fa-f.:]+(/[0-9]{1,3}|-[0-9A-Fa-f.:]+)$"
 
-_LABEL_SELECTOR = {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "matchLabels": {"type": "object", "additionalProperties": {"type": "string"}},
-        "matchExpressions": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["key", "operator"],
-                "additionalProperties": False,
-                "properties": {
-                    "key": {"type": "string", "minLength": 1},
-                    "operator": {"enum": ["In", "NotIn", "Exists", "DoesNotExist"]},
-                    "values": {"type": "array", "items": {"type": "string"}},
-                },
-            },
-        },
-    },
-}
+_LABEL_SELECTOR = parts.label_selector({"type": "string", "minLength": 1})
 
 
 def _object(api_version: str, kind: str, spec: dict) -> dict:
-    return {
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "title": f"{kind} ({api_version}), the fields the metallb role sets",
-        "type": "object",
-        "required": ["apiVersion", "kind", "metadata", "spec"],
-        "additionalProperties": False,
-        "properties": {
-            "apiVersion": {"const": api_version},
-            "kind": {"const": kind},
-            "metadata": {
-                "type": "object",
-                "required": ["name", "namespace"],
-                "properties": {
-                    "name": {"type": "string", "pattern": _DNS_SUBDOMAIN, "maxLength": 253},
-                    "namespace": {"type": "string", "pattern": _DNS_LABEL, "maxLength": 63},
-                    "labels": {"type": "object", "additionalProperties": {"type": "string"}},
-                    "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
-                },
-            },
-            "spec": spec,
-        },
-    }
+    return parts.resource(api_version, kind, spec, title=f"{kind} ({api_version}), the fields the metallb role sets",
+                          name_pattern=parts.DNS_SUBDOMAIN, name_length=253, closed_top=True)
 
 
-_IP_ADDRESS_POOL = _object("metallb.io/v1beta1", "IPAddressPool", {
-    "type": "object",
-    "required": ["addresses"],
-    "additionalProperties": False,
-    "properties": {
-        "addresses": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": _POOL_ENTRY}},
-        "autoAssign": {"type": "boolean"},
-        "avoidBuggyIPs": {"type": "boolean"},
-        "serviceAllocation": {
-            "type": "object",
-            "additionalProperties": False,
-            "properties": {
-                "priority": {"type": "integer"},
-                "namespaces": {"type": "array", "items": {"type": "string", "pattern": _DNS_LABEL}},
-                "namespaceSelectors": {"type": "array", "items": _LABEL_SELECTOR},
-                "serviceSelectors": {"type": "array", "items": _LABEL_SELECTOR},
-            },
-        },
-    },
-})
-
-_L2_ADVERTISEMENT = _object("metallb.io/v1beta1", "L2Advertisement", {
-    "type": "object",
-    "additionalProperties": False,
-    "properties": {
-        "ipAddressPools": {"type": "array", "items": {"type": "string", "pattern": _DNS_SUBDOMAIN}},
-        "ipAddressPoolSelectors": {"type": "array", "items": _LABEL_SELECTOR},
-        "nodeSelectors": {"type": "array", "items": _LABEL_SELECTOR},
+_IP_ADDRESS_POOL = _object("metallb.io/v1beta1", "IPAddressPool", parts.closed({
+    "addresses": {"type": "array", "minItems": 1, "items": {"type": "string", "pattern": _POOL_ENTRY}},
+    "autoAssign": {"type": "boolean"},
+    "avoidBuggyIPs": {"type": "boolean"},
+    "serviceAllocation": parts.closed({
+        "priority": {"type": "integer"},
+        "namespaces": {"type": "array", "items": {"type": "string", "pattern": parts.DNS_LABEL}},
+        "namespaceSelectors": {"type": "array", "items": _LABEL_SELECTOR},
         "serviceSelectors": {"type": "array", "items": _LABEL_SELECTOR},
-        "interfaces": {"type": "array", "items": {"type": "string", "minLength": 1}},
-    },
-})
+    }),
+}, "addresses"))
 
-_ENABLED = {"type": "object", "properties": {"enabled": {"type": "boolean"}}}
+_L2_ADVERTISEMENT = _object("metallb.io/v1beta1", "L2Advertisement", parts.closed({
+    "ipAddressPools": {"type": "array", "items": {"type": "string", "pattern": parts.DNS_SUBDOMAIN}},
+    "ipAddressPoolSelectors": {"type": "array", "items": _LABEL_SELECTOR},
+    "nodeSelectors": {"type": "array", "items": _LABEL_SELECTOR},
+    "serviceSelectors": {"type": "array", "items": _LABEL_SELECTOR},
+    "interfaces": {"type": "array", "items": {"type": "string", "minLength": 1}},
+}))
 
-_CHART_VALUES = {
-    "$schema": "http://json-schema.org/draft-07/schema#",
-    "title": "metallb chart values (the keys the metallb role sets)",
-    "type": "object",
-    "properties": {
-        "speaker": {
-            "type": "object",
-            "properties": {
-                "enabled": {"type": "boolean"},
-                "frr": _ENABLED,
-                "ignoreExcludeLB": {"type": "boolean"},
-            },
-        },
-        "frrk8s": _ENABLED,
-        "controller": {"type": "object", "properties": {"enabled": {"type": "boolean"}}},
-        "crds": {
-            "type": "object",
-            "properties": {
-                "enabled": {"type": "boolean"},
-                "validationFailurePolicy": {"enum": ["Fail", "Ignore"]},
-            },
-        },
+_CHART_VALUES = parts.chart_values(
+    "metallb chart values (the keys the metallb role sets)",
+    {
+        "speaker": parts.obj({
+            "enabled": {"type": "boolean"},
+            "frr": parts.enabled(),
+            "ignoreExcludeLB": {"type": "boolean"},
+        }),
+        "frrk8s": parts.enabled(),
+        "controller": parts.enabled(),
+        "crds": parts.obj({
+            "enabled": {"type": "boolean"},
+            "validationFailurePolicy": {"enum": ["Fail", "Ignore"]},
+        }),
         "loadBalancerClass": {"type": "string"},
     },
     # The chart cannot run FRR inside the speaker and the frr-k8s daemon at the same time.
-    "not": {
+    {"not": {
         "required": ["speaker", "frrk8s"],
         "properties": {
             "speaker": {"required": ["frr"], "properties": {"frr": {"required": ["enabled"],
                                                                     "properties": {"enabled": {"const": True}}}}},
             "frrk8s": {"required": ["enabled"], "properties": {"enabled": {"const": True}}},
         },
-    },
-}
+    }},
+)
 
 # (apiVersion, kind) -> JSON schema of the whole object
 CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {

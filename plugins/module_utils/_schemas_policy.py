@@ -15,166 +15,93 @@ and positive rates. The tests validate the same objects against the upstream CRD
 """
 from __future__ import annotations
 
-_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _schema_parts as parts
+
 _GROUP = "policy.linkerd.io"
 _DEFAULT_POLICIES = ["all-unauthenticated", "all-authenticated", "cluster-authenticated",
                      "cluster-unauthenticated", "deny", "audit"]
 
 
 def _object(api_version: str, kind: str, spec: dict) -> dict:
-    return {
-        "$schema": "http://json-schema.org/draft-07/schema#",
-        "title": f"{kind} ({api_version})",
-        "type": "object",
-        "required": ["apiVersion", "kind", "metadata", "spec"],
-        "properties": {
-            "apiVersion": {"const": api_version},
-            "kind": {"const": kind},
-            "metadata": {
-                "type": "object",
-                "required": ["name", "namespace"],
-                "properties": {
-                    "name": {"type": "string", "pattern": _DNS_LABEL, "maxLength": 63},
-                    "namespace": {"type": "string", "pattern": _DNS_LABEL, "maxLength": 63},
-                    "labels": {"type": "object", "additionalProperties": {"type": "string"}},
-                    "annotations": {"type": "object", "additionalProperties": {"type": "string"}},
-                },
-            },
-            "spec": spec,
-        },
-    }
+    return parts.resource(api_version, kind, spec, title=f"{kind} ({api_version})")
 
 
 def _linkerd_ref(kinds: list[str]) -> dict:
-    return {"type": "object", "required": ["group", "kind", "name"], "additionalProperties": False,
-            "properties": {"group": {"const": _GROUP}, "kind": {"enum": kinds},
-                           "name": {"type": "string", "minLength": 1, "maxLength": 253}}}
+    return parts.closed({"group": {"const": _GROUP}, "kind": {"enum": kinds},
+                         "name": {"type": "string", "minLength": 1, "maxLength": 253}}, "group", "kind", "name")
 
 
-_SELECTOR = {
-    "type": "object",
-    "minProperties": 1,
-    "additionalProperties": False,
-    "properties": {
-        "matchLabels": {"type": "object", "additionalProperties": {"type": "string"}},
-        "matchExpressions": {"type": "array", "items": {
-            "type": "object", "required": ["key", "operator"], "additionalProperties": False,
-            "properties": {"key": {"type": "string"}, "operator": {"enum": ["In", "NotIn", "Exists", "DoesNotExist"]},
-                           "values": {"type": "array", "items": {"type": "string"}}}}},
-    },
-}
+_SELECTOR = parts.label_selector({"type": "string"}, minProperties=1)
 
-_SERVER = _object("policy.linkerd.io/v1beta3", "Server", {
-    "type": "object",
-    "required": ["podSelector", "port"],
-    "additionalProperties": False,
-    "properties": {
-        "podSelector": _SELECTOR,
-        "port": {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 65535},
-                           {"type": "string", "pattern": r"^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 15}]},
-        "proxyProtocol": {"enum": ["unknown", "HTTP/1", "HTTP/2", "gRPC", "opaque", "TLS"]},
-        "accessPolicy": {"enum": _DEFAULT_POLICIES},
-    },
-})
+_SERVER = _object("policy.linkerd.io/v1beta3", "Server", parts.closed({
+    "podSelector": _SELECTOR,
+    "port": {"oneOf": [{"type": "integer", "minimum": 1, "maximum": 65535},
+                       {"type": "string", "pattern": r"^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "maxLength": 15}]},
+    "proxyProtocol": {"enum": ["unknown", "HTTP/1", "HTTP/2", "gRPC", "opaque", "TLS"]},
+    "accessPolicy": {"enum": _DEFAULT_POLICIES},
+}, "podSelector", "port"))
 
-_PATH_MATCH = {"type": "object", "required": ["type", "value"], "additionalProperties": False,
-               "properties": {"type": {"enum": ["Exact", "PathPrefix", "RegularExpression"]},
-                              "value": {"type": "string", "pattern": "^/", "maxLength": 1024}}}
+_PATH_MATCH = parts.closed({"type": {"enum": ["Exact", "PathPrefix", "RegularExpression"]},
+                           "value": {"type": "string", "pattern": "^/", "maxLength": 1024}}, "type", "value")
 
-_HTTP_ROUTE = _object("policy.linkerd.io/v1beta3", "HTTPRoute", {
-    "type": "object",
-    "required": ["parentRefs", "rules"],
-    "additionalProperties": False,
-    "properties": {
-        "parentRefs": {"type": "array", "minItems": 1, "maxItems": 32, "items": _linkerd_ref(["Server"])},
-        "rules": {"type": "array", "minItems": 1, "maxItems": 16, "items": {
-            "type": "object", "additionalProperties": False,
-            "properties": {
-                "matches": {"type": "array", "minItems": 1, "maxItems": 8, "items": {
-                    "type": "object", "additionalProperties": False,
-                    "properties": {"path": _PATH_MATCH,
-                                   "method": {"enum": ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT",
-                                                       "OPTIONS", "TRACE", "PATCH"]}}}},
-                "timeouts": {"type": "object", "additionalProperties": False,
-                             "properties": {"request": {"type": "string"}}},
-            }}},
-    },
-})
+_HTTP_ROUTE = _object("policy.linkerd.io/v1beta3", "HTTPRoute", parts.closed({
+    "parentRefs": {"type": "array", "minItems": 1, "maxItems": 32, "items": _linkerd_ref(["Server"])},
+    "rules": {"type": "array", "minItems": 1, "maxItems": 16, "items": {
+        "type": "object", "additionalProperties": False,
+        "properties": {
+            "matches": {"type": "array", "minItems": 1, "maxItems": 8, "items": {
+                "type": "object", "additionalProperties": False,
+                "properties": {"path": _PATH_MATCH,
+                               "method": {"enum": ["GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT",
+                                                   "OPTIONS", "TRACE", "PATCH"]}}}},
+            "timeouts": {"type": "object", "additionalProperties": False,
+                         "properties": {"request": {"type": "string"}}},
+        }}},
+}, "parentRefs", "rules"))
 
-_IDENTITY_REF = {
-    "type": "object", "required": ["kind", "name"], "additionalProperties": False,
-    "properties": {"kind": {"enum": ["ServiceAccount", "Namespace"]},
-                   "name": {"type": "string", "pattern": _DNS_LABEL},
-                   "namespace": {"type": "string", "pattern": _DNS_LABEL}},
-    "if": {"properties": {"kind": {"const": "Namespace"}}},
-    "then": {"not": {"required": ["namespace"]}},
-}
+_IDENTITY_REF = parts.closed(
+    {"kind": {"enum": ["ServiceAccount", "Namespace"]}, "name": {"type": "string", "pattern": parts.DNS_LABEL},
+     "namespace": {"type": "string", "pattern": parts.DNS_LABEL}}, "kind", "name",
+    **{"if": {"properties": {"kind": {"const": "Namespace"}}}, "then": {"not": {"required": ["namespace"]}}})
 
-_MESH_TLS = _object("policy.linkerd.io/v1alpha1", "MeshTLSAuthentication", {
-    "type": "object",
-    "additionalProperties": False,
-    "oneOf": [{"required": ["identities"]}, {"required": ["identityRefs"]}],
-    "properties": {
-        "identities": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
-        "identityRefs": {"type": "array", "minItems": 1, "items": _IDENTITY_REF},
-    },
-})
+_MESH_TLS = _object("policy.linkerd.io/v1alpha1", "MeshTLSAuthentication", parts.closed({
+    "identities": {"type": "array", "minItems": 1, "items": {"type": "string", "minLength": 1}},
+    "identityRefs": {"type": "array", "minItems": 1, "items": _IDENTITY_REF},
+}, oneOf=[{"required": ["identities"]}, {"required": ["identityRefs"]}]))
 
 _CIDR = r"^[0-9a-fA-F:.]+/[0-9]{1,3}$"
-_NETWORK = _object("policy.linkerd.io/v1alpha1", "NetworkAuthentication", {
-    "type": "object",
-    "required": ["networks"],
-    "additionalProperties": False,
-    "properties": {"networks": {"type": "array", "minItems": 1, "items": {
-        "type": "object", "required": ["cidr"], "additionalProperties": False,
-        "properties": {"cidr": {"type": "string", "pattern": _CIDR},
-                       "except": {"type": "array", "items": {"type": "string", "pattern": _CIDR}}}}}},
-})
+_NETWORK = _object("policy.linkerd.io/v1alpha1", "NetworkAuthentication", parts.closed(
+    {"networks": {"type": "array", "minItems": 1, "items": parts.closed(
+        {"cidr": {"type": "string", "pattern": _CIDR},
+         "except": {"type": "array", "items": {"type": "string", "pattern": _CIDR}}}, "cidr")}}, "networks"))
 
-_AUTHORIZATION = _object("policy.linkerd.io/v1alpha1", "AuthorizationPolicy", {
-    "type": "object",
-    "required": ["targetRef", "requiredAuthenticationRefs"],
-    "additionalProperties": False,
-    "properties": {
-        "targetRef": _linkerd_ref(["Server", "HTTPRoute"]),
-        "requiredAuthenticationRefs": {
-            "type": "array", "minItems": 1, "maxItems": 2,
-            "items": _linkerd_ref(["MeshTLSAuthentication", "NetworkAuthentication"]),
-            "description": "at most one MeshTLS and one Network authentication (Linkerd's webhook)",
-        },
+_AUTHORIZATION = _object("policy.linkerd.io/v1alpha1", "AuthorizationPolicy", parts.closed({
+    "targetRef": _linkerd_ref(["Server", "HTTPRoute"]),
+    "requiredAuthenticationRefs": {
+        "type": "array", "minItems": 1, "maxItems": 2,
+        "items": _linkerd_ref(["MeshTLSAuthentication", "NetworkAuthentication"]),
+        "description": "at most one MeshTLS and one Network authentication (Linkerd's webhook)",
     },
-    "allOf": [
-        {"not": {"properties": {"requiredAuthenticationRefs": {
-            "minItems": 2, "items": {"properties": {"kind": {"const": kind}}}}}},
-         "description": f"two {kind} refs: Linkerd accepts at most one"}
-        for kind in ("MeshTLSAuthentication", "NetworkAuthentication")
-    ],
-})
+}, "targetRef", "requiredAuthenticationRefs", allOf=[
+    {"not": {"properties": {"requiredAuthenticationRefs": {
+        "minItems": 2, "items": {"properties": {"kind": {"const": kind}}}}}},
+     "description": f"two {kind} refs: Linkerd accepts at most one"}
+    for kind in ("MeshTLSAuthentication", "NetworkAuthentication")
+]))
 
-_RPS = {"type": "object", "required": ["requestsPerSecond"], "additionalProperties": False,
-        "properties": {"requestsPerSecond": {"type": "integer", "minimum": 1}}}
+_RPS = parts.closed({"requestsPerSecond": {"type": "integer", "minimum": 1}}, "requestsPerSecond")
 
-_RATE_LIMIT = _object("policy.linkerd.io/v1alpha1", "HTTPLocalRateLimitPolicy", {
-    "type": "object",
-    "required": ["targetRef"],
-    "anyOf": [{"required": ["total"]}, {"required": ["identity"]}, {"required": ["overrides"]}],
-    "additionalProperties": False,
-    "properties": {
-        "targetRef": _linkerd_ref(["Server"]),
-        "total": _RPS,
-        "identity": _RPS,
-        "overrides": {"type": "array", "items": {
-            "type": "object", "required": ["requestsPerSecond", "clientRefs"], "additionalProperties": False,
-            "properties": {
-                "requestsPerSecond": {"type": "integer", "minimum": 1},
-                "clientRefs": {"type": "array", "minItems": 1, "items": {
-                    "type": "object", "required": ["kind", "name"], "additionalProperties": False,
-                    "properties": {"kind": {"const": "ServiceAccount"},
-                                   "name": {"type": "string", "pattern": _DNS_LABEL},
-                                   "namespace": {"type": "string", "pattern": _DNS_LABEL}}}},
-            }}},
-    },
-})
+_RATE_LIMIT = _object("policy.linkerd.io/v1alpha1", "HTTPLocalRateLimitPolicy", parts.closed({
+    "targetRef": _linkerd_ref(["Server"]),
+    "total": _RPS,
+    "identity": _RPS,
+    "overrides": {"type": "array", "items": parts.closed({
+        "requestsPerSecond": {"type": "integer", "minimum": 1},
+        "clientRefs": {"type": "array", "minItems": 1, "items": parts.closed(
+            {"kind": {"const": "ServiceAccount"}, "name": {"type": "string", "pattern": parts.DNS_LABEL},
+             "namespace": {"type": "string", "pattern": parts.DNS_LABEL}}, "kind", "name")},
+    }, "requestsPerSecond", "clientRefs")},
+}, "targetRef", anyOf=[{"required": ["total"]}, {"required": ["identity"]}, {"required": ["overrides"]}]))
 
 # (apiVersion, kind) -> JSON schema of the whole object
 CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {

@@ -95,20 +95,13 @@ def _quote(value, secret: bool) -> str:
     return repr(text) if isinstance(value, str) else text
 
 
+# What a value is, in the user's words; the first type that fits wins (a bool is also an int).
+_TYPE_NAMES = ((type(None), "nothing (null)"), (bool, "a boolean"), (str, "a string"), ((list, tuple), "a list"),
+               (dict, "a mapping"), ((int, float), "a number"))
+
+
 def _type_name(value) -> str:
-    if value is None:
-        return "nothing (null)"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, (list, tuple)):
-        return "a list"
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, (int, float)):
-        return "a number"
-    return "a " + type(value).__name__
+    return next((name for types, name in _TYPE_NAMES if isinstance(value, types)), "a " + type(value).__name__)
 
 
 def to_number(value, integer: bool):

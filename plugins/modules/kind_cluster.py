@@ -18,20 +18,13 @@ description:
     unpinned node image). O(validate_only=true) does only that, with no kind and no container engine.
   - Failures of C(kind), which logs everything to standard error, return the command, its exit status and its
     standard error.
-author:
-  - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
-  - mcpmesh.platform._attributes
-  - mcpmesh.platform._attributes.ACTIONGROUP_K8S
-  - mcpmesh.platform._kubernetes
+  - mcpmesh.platform._kubernetes.MODULE
 attributes:
   check_mode:
-    support: full
     details:
       - Reports whether the cluster would be created, deleted or its context exported; reads node readiness.
   diff_mode:
-    support: full
-  idempotent:
     support: full
 options:
   name:
@@ -174,7 +167,9 @@ stderr:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _kind, _text, _yaml
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, check_seconds, failure, wait_spec
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import (
+    K8S_ARG_SPEC, RUNTIME_ARG_SPEC, Cli, failure, new_module, option_args, read_text,
+    wait_spec)
 
 # Each kubectl call is bounded by its own --request-timeout; this bounds the process as well.
 KUBECTL_TIMEOUT = 30
@@ -255,10 +250,7 @@ class Cluster:
 
 def load_config(module: AnsibleModule, path: str, name: str) -> tuple[dict | None, str]:
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except OSError as exc:
-        module.fail_json(msg=f"cannot read the kind config {path}: {exc.strerror}; render it first")
+        text = read_text(module, path, "the kind config ", "render it first")
     except UnicodeDecodeError:
         module.fail_json(msg=f"the kind config {path} is not UTF-8 text; render it again from the template")
     try:
@@ -274,21 +266,17 @@ def load_config(module: AnsibleModule, path: str, name: str) -> tuple[dict | Non
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            name=dict(type="str", default="kind"),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            config=dict(type="path"),
-            image=dict(type="str"),
-            runtime=dict(type="str", choices=["docker", "podman", "auto"], default="auto"),
-            **wait_spec(300, interval_name="wait_sleep"),
-            validate_only=dict(type="bool", default=False),
-            **K8S_ARG_SPEC,
-        ),
-        supports_check_mode=True,
-    )
+    module = new_module(AnsibleModule, dict(
+        name=dict(type="str", default="kind"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+        config=dict(type="path"),
+        image=dict(type="str"),
+        **RUNTIME_ARG_SPEC,
+        **wait_spec(300, interval_name="wait_sleep"),
+        validate_only=dict(type="bool", default=False),
+        **K8S_ARG_SPEC,
+    ), seconds=("wait_timeout", "wait_sleep"))
     params = module.params
-    check_seconds(module, "wait_timeout", "wait_sleep")
     cluster = Cluster(module)
     config, config_text = None, ""
     if params["config"]:
@@ -322,10 +310,7 @@ def main() -> None:
         if module.check_mode:
             module.exit_json(**result)
         cmd = ["create", "cluster", "--name", cluster.name, "--wait", f"{max(params['wait_timeout'], 1)}s"]
-        if params["config"]:
-            cmd += ["--config", params["config"]]
-        if params["image"]:
-            cmd += ["--image", params["image"]]
+        cmd += option_args(params, {"config": "--config", "image": "--image"})
         cluster.run(kind, cmd + cluster.kubeconfig_args(), f"Creating kind cluster {cluster.name!r}")
     elif cluster.context_missing(kubectl):
         result.update(changed=True, exported=True)

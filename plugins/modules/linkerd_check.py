@@ -16,13 +16,8 @@ description:
     only with O(fail_on_warnings=true).
   - While checks fail it runs them again until O(wait_timeout) seconds have passed, so it can follow a
     control plane that is still starting. Each run also gets the remaining time as C(--wait).
-author:
-  - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes
-  - mcpmesh.platform._attributes
-  - mcpmesh.platform._attributes.INFO_MODULE
-  - mcpmesh.platform._attributes.ACTIONGROUP_K8S
+  - mcpmesh.platform._kubernetes.INFO_MODULE
 options:
   linkerd_path:
     description: The linkerd CLI. When not set, C(linkerd) is looked up on C(PATH).
@@ -148,7 +143,8 @@ stderr:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _linkerd, _text
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, check_seconds, failure, wait_spec
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import (
+    K8S_ARG_SPEC, Cli, failure, new_module, wait_spec)
 
 # What a run of the CLI may take beyond the --wait it is given before it is stopped.
 GRACE = 60
@@ -197,22 +193,18 @@ def run_once(module: AnsibleModule, cli: Cli, deadline: _deadline.Deadline) -> d
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            linkerd_path=dict(type="path"),
-            **K8S_ARG_SPEC,
-            linkerd_namespace=dict(type="str", default="linkerd"),
-            core=dict(type="bool", default=True),
-            viz=dict(type="bool", default=False),
-            proxy=dict(type="bool", default=False),
-            pre=dict(type="bool", default=False),
-            **wait_spec(300),
-            fail_on_warnings=dict(type="bool", default=False),
-        ),
-        supports_check_mode=True,
-    )
+    module = new_module(AnsibleModule, dict(
+        linkerd_path=dict(type="path"),
+        **K8S_ARG_SPEC,
+        linkerd_namespace=dict(type="str", default="linkerd"),
+        core=dict(type="bool", default=True),
+        viz=dict(type="bool", default=False),
+        proxy=dict(type="bool", default=False),
+        pre=dict(type="bool", default=False),
+        **wait_spec(300),
+        fail_on_warnings=dict(type="bool", default=False),
+    ), seconds=("wait_timeout", "poll_interval"))
     params = module.params
-    check_seconds(module, "wait_timeout", "poll_interval")
     if not params["core"] and not params["viz"]:
         module.fail_json(msg="Nothing to check: set core or viz (or both) to true.")
     cli = Cli(module, "linkerd", "linkerd_path", hint=INSTALL_HINT)

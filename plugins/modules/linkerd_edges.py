@@ -19,13 +19,9 @@ description:
   - Output that is not the CLI's JSON (the table format, an error page, binary) fails at once, whatever
     O(fail_on_problems) says.
   - The module only reads; it changes nothing.
-author:
-  - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes
-  - mcpmesh.platform._attributes
-  - mcpmesh.platform._attributes.INFO_MODULE
-  - mcpmesh.platform._attributes.ACTIONGROUP_K8S
+  - mcpmesh.platform._kubernetes.INFO_MODULE
+  - mcpmesh.platform._linkerd_viz
 options:
   namespace:
     description: The namespace whose edges are listed (C(-n)).
@@ -76,17 +72,6 @@ options:
     description: Seconds to keep reading the edges while a check fails. V(0) (or less) reads them once.
     type: int
     default: 60
-  poll_interval:
-    description: Seconds between two readings.
-    type: int
-    default: 5
-  linkerd_path:
-    description: The linkerd CLI (with the viz extension). When not set, C(linkerd) is looked up on C(PATH).
-    type: path
-  fail_on_problems:
-    description: Fail when a check fails. With V(false) the findings are only returned (RV(problems)).
-    type: bool
-    default: true
 """
 
 EXAMPLES = r"""
@@ -170,7 +155,7 @@ cmd:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _edges
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, check_seconds, wait_spec
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, new_module, viz_spec
 from ansible_collections.mcpmesh.platform.plugins.module_utils._deadline import Deadline, poll
 
 MIN_COMMAND_S = 30.0  # a reading may take this long even at the deadline (the CLI runs its health checks first)
@@ -185,21 +170,14 @@ def main() -> None:
         client_id=dict(type="str"),
         server_id=dict(type="str"),
     )
-    module = AnsibleModule(
-        argument_spec=dict(
-            namespace=dict(type="str", required=True),
-            resource=dict(type="str", default="deployment"),
-            expected=dict(type="list", elements="dict", default=[], options=expected_spec),
-            require_identity=dict(type="bool", default=True),
-            **wait_spec(60),
-            linkerd_path=dict(type="path"),
-            fail_on_problems=dict(type="bool", default=True),
-            **K8S_ARG_SPEC,
-        ),
-        supports_check_mode=True,
-    )
+    module = new_module(AnsibleModule, dict(
+        namespace=dict(type="str", required=True),
+        resource=dict(type="str", default="deployment"),
+        expected=dict(type="list", elements="dict", default=[], options=expected_spec),
+        require_identity=dict(type="bool", default=True),
+        **viz_spec(60),
+    ), seconds=("wait_timeout", "poll_interval"))
     params = module.params
-    check_seconds(module, "wait_timeout", "poll_interval")
     try:
         _edges.check_resource(params["resource"])
         expected = _edges.normalize_expected(params["expected"], params["namespace"])

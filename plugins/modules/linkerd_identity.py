@@ -22,21 +22,15 @@ description:
     O(current_issuer_key_pem), O(anchor_key_pem) and O(issuer_key_pem), and go out only base64-encoded, inside
     RV(issuer_secret_data) and RV(anchor_secret_data), ready for a Secret's C(data). Certificates are public and
     have options of their own. Still register the result with C(no_log) on the task, since it holds keys.
-author:
-  - mcpmesh maintainers (@mcpmesh)
 requirements:
   - cryptography >= 42.0 (on the host that runs the module)
 extends_documentation_fragment:
-  - mcpmesh.platform._attributes
+  - mcpmesh.platform._attributes.MODULE
 attributes:
   check_mode:
-    support: full
     details:
       - The module only computes; check mode computes the same.
-  diff_mode:
-    support: none
   idempotent:
-    support: full
     details:
       - Given back the certificates and keys of its own Secrets, it returns the same certificates and RV(changed=false)
         until the issuer is near expiry.
@@ -218,6 +212,7 @@ issuer:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _linkerd_certs, _text
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import new_module
 
 
 # The options passed to _linkerd_certs.resolve under their own names.
@@ -235,28 +230,24 @@ def main() -> None:
     # Keys come in as PEM through no_log options and go out only base64-encoded (in the Secrets'
     # data): Ansible masks no_log values wherever they appear in a result, and a base64 string
     # never contains the PEM it encodes, so the returned data stays intact. Certificates are public.
-    module = AnsibleModule(
-        argument_spec=dict(
-            current_issuer_cert_pem=dict(type="str"),
-            current_issuer_key_pem=dict(type="str", no_log=True),
-            current_issuer_ca_pem=dict(type="str"),
-            current_anchor_cert_pem=dict(type="str"),
-            current_anchor_key_pem=dict(type="str", no_log=True),
-            anchor_cert_pem=dict(type="str"),
-            anchor_key_pem=dict(type="str", no_log=True),
-            issuer_cert_pem=dict(type="str"),
-            issuer_key_pem=dict(type="str", no_log=True),
-            renew_before_days=dict(type="int", default=60),
-            issuer_validity_days=dict(type="int", default=365),
-            anchor_validity_days=dict(type="int", default=3650),
-            rotate_anchor=dict(type="bool", default=False),
-            trust_domain=dict(type="str", default="cluster.local"),
-            namespace=dict(type="str", default="linkerd"),
-        ),
-        required_together=[("issuer_cert_pem", "issuer_key_pem")],
-        required_by={"anchor_key_pem": "anchor_cert_pem", "issuer_cert_pem": "anchor_cert_pem"},
-        supports_check_mode=True,
-    )
+    module = new_module(AnsibleModule, dict(
+        current_issuer_cert_pem=dict(type="str"),
+        current_issuer_key_pem=dict(type="str", no_log=True),
+        current_issuer_ca_pem=dict(type="str"),
+        current_anchor_cert_pem=dict(type="str"),
+        current_anchor_key_pem=dict(type="str", no_log=True),
+        anchor_cert_pem=dict(type="str"),
+        anchor_key_pem=dict(type="str", no_log=True),
+        issuer_cert_pem=dict(type="str"),
+        issuer_key_pem=dict(type="str", no_log=True),
+        renew_before_days=dict(type="int", default=60),
+        issuer_validity_days=dict(type="int", default=365),
+        anchor_validity_days=dict(type="int", default=3650),
+        rotate_anchor=dict(type="bool", default=False),
+        trust_domain=dict(type="str", default="cluster.local"),
+        namespace=dict(type="str", default="linkerd"),
+    ), required_together=[("issuer_cert_pem", "issuer_key_pem")],
+        required_by={"anchor_key_pem": "anchor_cert_pem", "issuer_cert_pem": "anchor_cert_pem"})
     if not _linkerd_certs.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib("cryptography"), exception=str(_linkerd_certs.CRYPTOGRAPHY_IMPORT_ERROR))
     params = module.params

@@ -24,13 +24,9 @@ description:
     (viz's Prometheus scrapes every few seconds).
   - Pods and Deployments whose fields have a type the API server never returns are refused with a message
     naming the field.
-author:
-  - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes
-  - mcpmesh.platform._attributes
-  - mcpmesh.platform._attributes.INFO_MODULE
-  - mcpmesh.platform._attributes.ACTIONGROUP_K8S
+  - mcpmesh.platform._kubernetes.INFO_MODULE
+  - mcpmesh.platform._linkerd_viz
 options:
   namespace:
     description: The namespace checked.
@@ -94,17 +90,6 @@ options:
     description: Seconds to keep reading the traffic figures while they fail. V(0) reads them once.
     type: int
     default: 60
-  poll_interval:
-    description: Seconds between two readings.
-    type: int
-    default: 5
-  linkerd_path:
-    description: The linkerd CLI (with the viz extension). When not set, C(linkerd) is looked up on C(PATH).
-    type: path
-  fail_on_problems:
-    description: Fail when a check fails. With V(false) the findings are only returned (RV(problems)).
-    type: bool
-    default: true
 """
 
 EXAMPLES = r"""
@@ -180,7 +165,7 @@ import math
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _linkerd, _text
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, check_seconds, wait_spec
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, check_seconds, new_module, option_args, viz_spec
 
 STAT_TIMEOUT = 60  # one `linkerd viz stat` run
 
@@ -188,11 +173,8 @@ STAT_TIMEOUT = 60  # one `linkerd viz stat` run
 def stat_args(cli: Cli, params: dict) -> list[str]:
     args = [*cli.k8s_args("linkerd"), "viz", "stat", params["resource"], "-n", params["namespace"],
             "-t", params["time_window"]]
-    if params["from_resource"]:
-        args += ["--from", params["from_resource"]]
-        if params["from_namespace"]:
-            args += ["--from-namespace", params["from_namespace"]]
-    return args + ["-o", "json"]
+    # from_namespace comes only with from_resource (required_by).
+    return args + option_args(params, {"from_resource": "--from", "from_namespace": "--from-namespace"}) + ["-o", "json"]
 
 
 def read_traffic(module: AnsibleModule, cli: Cli, params: dict) -> dict:
@@ -230,31 +212,24 @@ def check_numbers(module: AnsibleModule, params: dict) -> None:
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            namespace=dict(type="str", required=True),
-            pods=dict(type="list", elements="dict"),
-            min_meshed_ratio=dict(type="float", default=1.0),
-            min_running_pods=dict(type="int", default=1),
-            deployments=dict(type="list", elements="dict", default=[]),
-            namespace_annotations=dict(type="dict", default={}),
-            traffic=dict(type="bool", default=False),
-            resource=dict(type="str", default="deployment"),
-            from_resource=dict(type="str"),
-            from_namespace=dict(type="str"),
-            time_window=dict(type="str", default="1m"),
-            min_success_rate=dict(type="float"),
-            max_p50_ms=dict(type="float"),
-            max_p99_ms=dict(type="float"),
-            require_traffic=dict(type="bool", default=True),
-            **wait_spec(60),
-            linkerd_path=dict(type="path"),
-            **K8S_ARG_SPEC,
-            fail_on_problems=dict(type="bool", default=True),
-        ),
-        required_by=dict(from_namespace="from_resource"),
-        supports_check_mode=True,
-    )
+    module = new_module(AnsibleModule, dict(
+        namespace=dict(type="str", required=True),
+        pods=dict(type="list", elements="dict"),
+        min_meshed_ratio=dict(type="float", default=1.0),
+        min_running_pods=dict(type="int", default=1),
+        deployments=dict(type="list", elements="dict", default=[]),
+        namespace_annotations=dict(type="dict", default={}),
+        traffic=dict(type="bool", default=False),
+        resource=dict(type="str", default="deployment"),
+        from_resource=dict(type="str"),
+        from_namespace=dict(type="str"),
+        time_window=dict(type="str", default="1m"),
+        min_success_rate=dict(type="float"),
+        max_p50_ms=dict(type="float"),
+        max_p99_ms=dict(type="float"),
+        require_traffic=dict(type="bool", default=True),
+        **viz_spec(60),
+    ), required_by=dict(from_namespace="from_resource"))
     params = module.params
     ns = params["namespace"]
     check_numbers(module, params)

@@ -39,10 +39,7 @@ description:
     C(-vvv) invocation details, like O(bearer_token).
   - Connects directly to the URL's host; proxy environment variables are not used.
   - Changes nothing; runs in check mode too.
-author:
-  - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
-  - mcpmesh.platform._attributes
   - mcpmesh.platform._attributes.INFO_MODULE
 requirements:
   - jmespath (only for O(calls[].expect) and O(load.expect))
@@ -451,6 +448,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.urls import make_context
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _mcp, _mcp_http
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import new_module
 
 NUMERIC_OPTIONS = ("timeout", "wait_timeout", "max_response_bytes")
 LOAD_NUMERIC_OPTIONS = ("requests", "concurrency", "min_success_ratio", "max_p50_ms", "max_p95_ms", "max_p99_ms")
@@ -510,31 +508,23 @@ def tool_row(tool: dict) -> dict:
     return row
 
 
-def input_problems(module: AnsibleModule) -> list[str]:
+def input_problems(params: dict) -> list[str]:
     """Everything wrong with the options, found before any request: numbers, URL, headers, files, expressions."""
-    params = module.params
-    load = params["load"]
     numbers = {name: params[name] for name in NUMERIC_OPTIONS}
-    if load:
-        numbers.update({f"load.{name}": load[name] for name in LOAD_NUMERIC_OPTIONS})
+    if params["load"]:
+        numbers.update({f"load.{name}": params["load"][name] for name in LOAD_NUMERIC_OPTIONS})
     problems = _mcp.number_problems(numbers)
     try:
         _mcp_http.split_url(params["url"])
     except ValueError as exc:
         problems.append(f"url: {exc}")
-    for name, value in (params["headers"] or {}).items():
-        problem = _mcp.header_problem(name, value)
-        if problem:
-            problems.append(f"headers: {problem}")
+    # (what the problem is about, the problem or None)
+    found = [("headers: ", _mcp.header_problem(name, value)) for name, value in (params["headers"] or {}).items()]
     if params["bearer_token"] is not None:
         problem = _mcp.header_problem("Authorization", params["bearer_token"])
-        if problem:
-            problems.append("bearer_token: " + problem.replace("the value of header Authorization", "the token"))
-    for option in ("ca_path", "client_cert", "client_key"):
-        problem = file_problem(option, params[option])
-        if problem:
-            problems.append(problem)
-    return problems
+        found.append(("bearer_token: ", problem and problem.replace("the value of header Authorization", "the token")))
+    found += [("", file_problem(option, params[option])) for option in ("ca_path", "client_cert", "client_key")]
+    return problems + [about + problem for about, problem in found if problem]
 
 
 def judges_for_input(module: AnsibleModule) -> list[str]:
@@ -573,43 +563,37 @@ def load_judge(load: dict, calls: list[dict], tools: list[dict]) -> _mcp.Judge:
     return _mcp.judge_for(tools, load["tool"], expect, schema, where="load.schema")
 
 
+def judged(**options) -> dict:
+    """The suboptions of a tool call that is judged (O(calls[]), O(load)): its arguments, expect and schema."""
+    return dict(options, arguments=dict(type="dict", default={}), expect=dict(type="str"), schema=dict(type="dict"))
+
+
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            url=dict(type="str", required=True),
-            headers=dict(type="dict", default={}),
-            bearer_token=dict(type="str", no_log=True),
-            protocol_version=dict(type="str", default=_mcp.LATEST_HANDSHAKE_VERSION, choices=list(_mcp.VERSION_CHOICES)),
-            expected_tools=dict(type="list", elements="str", default=[]),
-            calls=dict(type="list", elements="dict", default=[], options=dict(
-                name=dict(type="str", required=True),
-                arguments=dict(type="dict", default={}),
-                expect=dict(type="str"),
-                schema=dict(type="dict"),
-            )),
-            timeout=dict(type="float", default=10),
-            wait_timeout=dict(type="float", default=0),
-            validate_certs=dict(type="bool", default=True),
-            ca_path=dict(type="path"),
-            client_cert=dict(type="path"),
-            client_key=dict(type="path", no_log=False),
-            max_response_bytes=dict(type="int", default=_mcp.DEFAULT_MAX_RESPONSE_BYTES),
-            delete_session=dict(type="bool", default=True),
-            load=dict(type="dict", options=dict(
-                tool=dict(type="str", required=True),
-                arguments=dict(type="dict", default={}),
-                expect=dict(type="str"),
-                schema=dict(type="dict"),
-                requests=dict(type="int", default=100),
-                concurrency=dict(type="int", default=10),
-                min_success_ratio=dict(type="float"),
-                max_p50_ms=dict(type="float"),
-                max_p95_ms=dict(type="float"),
-                max_p99_ms=dict(type="float"),
-            )),
-        ),
-        supports_check_mode=True,
-    )
+    module = new_module(AnsibleModule, dict(
+        url=dict(type="str", required=True),
+        headers=dict(type="dict", default={}),
+        bearer_token=dict(type="str", no_log=True),
+        protocol_version=dict(type="str", default=_mcp.LATEST_HANDSHAKE_VERSION, choices=list(_mcp.VERSION_CHOICES)),
+        expected_tools=dict(type="list", elements="str", default=[]),
+        calls=dict(type="list", elements="dict", default=[], options=judged(name=dict(type="str", required=True))),
+        timeout=dict(type="float", default=10),
+        wait_timeout=dict(type="float", default=0),
+        validate_certs=dict(type="bool", default=True),
+        ca_path=dict(type="path"),
+        client_cert=dict(type="path"),
+        client_key=dict(type="path", no_log=False),
+        max_response_bytes=dict(type="int", default=_mcp.DEFAULT_MAX_RESPONSE_BYTES),
+        delete_session=dict(type="bool", default=True),
+        load=dict(type="dict", options=judged(
+            tool=dict(type="str", required=True),
+            requests=dict(type="int", default=100),
+            concurrency=dict(type="int", default=10),
+            min_success_ratio=dict(type="float"),
+            max_p50_ms=dict(type="float"),
+            max_p95_ms=dict(type="float"),
+            max_p99_ms=dict(type="float"),
+        )),
+    ))
     params = module.params
     url = params["url"]
     load = params["load"]
@@ -618,7 +602,7 @@ def main() -> None:
         if _mcp.is_credential_header(name) and value not in (None, ""):
             module.no_log_values.add(str(value))
 
-    problems = input_problems(module)
+    problems = input_problems(params)
     if problems:
         module.fail_json(msg="mcp_verify refused its options, nothing was sent: " + "; ".join(problems),
                          problems=problems)

@@ -18,13 +18,10 @@ description:
   - With O(manifests), validates the rendered policy resources against the collection's schemas for them.
   - With O(denials), O(rate_limits) and O(client_policies), judges what the verification observed (refused probes,
     HTTP 429 proportions of a load, the client policy Linkerd serves for a Service).
-author:
-  - mcpmesh maintainers (@mcpmesh)
 requirements:
   - jsonschema (for O(manifests))
   - PyYAML (for O(manifests))
 extends_documentation_fragment:
-  - mcpmesh.platform._attributes
   - mcpmesh.platform._attributes.INFO_MODULE
 options:
   services:
@@ -252,6 +249,7 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _artifacts, _policy, _schemas_policy
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import new_module, read_text
 
 try:
     from jsonschema import Draft7Validator
@@ -270,11 +268,7 @@ def validate_manifests(module: AnsibleModule, paths: list) -> tuple[int, list[st
 
     count, errors = 0, []
     for path in paths:
-        try:
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-        except OSError as exc:
-            module.fail_json(msg=f"cannot read {path}: {exc.strerror}; render the policy before checking it")
+        text = read_text(module, path, "", "render the policy before checking it")
         try:
             docs = _artifacts.load_documents(text, path)
         except _artifacts.ArtifactError as exc:
@@ -287,43 +281,33 @@ def validate_manifests(module: AnsibleModule, paths: list) -> tuple[int, list[st
     return count, errors
 
 
+def verdict_option(**options) -> dict:
+    """A list option of verdicts: its own suboptions, and the policy every verdict is about."""
+    return dict(type="list", elements="dict", options=dict(policy=dict(type="str", required=True), **options))
+
+
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            services=dict(type="list", elements="dict"),
-            settings=dict(type="dict", default={}),
-            pods=dict(type="list", elements="dict"),
-            restart=dict(type="dict", options=dict(
-                deployments=dict(type="list", elements="dict", required=True),
-                pods=dict(type="list", elements="dict", required=True),
-                expected=dict(type="str", default=""),
-            )),
-            manifests=dict(type="list", elements="path"),
-            denials=dict(type="list", elements="dict", options=dict(
-                policy=dict(type="str", required=True),
-                client=dict(type="str", required=True, choices=["meshed", "unmeshed"]),
-                target=dict(type="str", required=True),
-                protocol=dict(type="str", default="unknown"),
-                output=dict(type="str", required=True),
-            )),
-            rate_limits=dict(type="list", elements="dict", options=dict(
-                policy=dict(type="str", required=True),
-                limit_rps=dict(type="int", required=True),
-                replicas=dict(type="int", default=1),
-                expect=dict(type="str", required=True, choices=["over", "under"]),
-                load=dict(type="dict", required=True),
-            )),
-            client_policies=dict(type="list", elements="dict", options=dict(
-                policy=dict(type="str", required=True),
-                service=dict(type="str", required=True),
-                output=dict(type="str", required=True),
-                settings=dict(type="dict", required=True),
-            )),
-            fail_on_problems=dict(type="bool", default=True),
-        ),
-        required_by={"pods": "services"},
-        supports_check_mode=True,
-    )
+    module = new_module(AnsibleModule, dict(
+        services=dict(type="list", elements="dict"),
+        settings=dict(type="dict", default={}),
+        pods=dict(type="list", elements="dict"),
+        restart=dict(type="dict", options=dict(
+            deployments=dict(type="list", elements="dict", required=True),
+            pods=dict(type="list", elements="dict", required=True),
+            expected=dict(type="str", default=""),
+        )),
+        manifests=dict(type="list", elements="path"),
+        denials=verdict_option(client=dict(type="str", required=True, choices=["meshed", "unmeshed"]),
+                               target=dict(type="str", required=True), protocol=dict(type="str", default="unknown"),
+                               output=dict(type="str", required=True)),
+        rate_limits=verdict_option(limit_rps=dict(type="int", required=True), replicas=dict(type="int", default=1),
+                                   expect=dict(type="str", required=True, choices=["over", "under"]),
+                                   load=dict(type="dict", required=True)),
+        client_policies=verdict_option(service=dict(type="str", required=True),
+                                       output=dict(type="str", required=True),
+                                       settings=dict(type="dict", required=True)),
+        fail_on_problems=dict(type="bool", default=True),
+    ), required_by={"pods": "services"})
     params = module.params
     result = dict(changed=False, problems=[], verdicts=[], validated=0)
     problems = result["problems"]

@@ -19,10 +19,7 @@ description:
   - The network, broadcast and gateway addresses, and every address a container on the network holds, are left out
     of the computed pool, which then holds several ranges. A pool given in O(addresses) is only checked, and
     refused if it lies outside the network or includes any of those addresses.
-author:
-  - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
-  - mcpmesh.platform._attributes
   - mcpmesh.platform._attributes.INFO_MODULE
 options:
   network:
@@ -169,7 +166,7 @@ stderr:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _metallb
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, failure
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import RUNTIME_ARG_SPEC, Cli, failure, new_module
 
 INSPECT_TIMEOUT = 60
 
@@ -190,18 +187,15 @@ def find_engine(module: AnsibleModule, runtime: str) -> Cli:
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            network=dict(type="str", default="kind"),
-            runtime=dict(type="str", choices=["docker", "podman", "auto"], default="auto"),
-            network_info=dict(type="raw"),
-            first_host=dict(type="int", default=200),
-            last_host=dict(type="int", default=250),
-            addresses=dict(type="list", elements="str"),
-            ip_family=dict(type="str", choices=["ipv4", "ipv6", "dual"], default="ipv4"),
-        ),
-        supports_check_mode=True,
-    )
+    module = new_module(AnsibleModule, dict(
+        network=dict(type="str", default="kind"),
+        **RUNTIME_ARG_SPEC,
+        network_info=dict(type="raw"),
+        first_host=dict(type="int", default=200),
+        last_host=dict(type="int", default=250),
+        addresses=dict(type="list", elements="str"),
+        ip_family=dict(type="str", choices=["ipv4", "ipv6", "dual"], default="ipv4"),
+    ))
     params = module.params
     network = params["network"]
     extra = {}

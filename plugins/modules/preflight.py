@@ -14,10 +14,7 @@ description:
     at the first one.
   - A host port held by the kind cluster of O(cluster_name) itself is not a problem. When that cluster
     already exists, port checks are skipped.
-author:
-  - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
-  - mcpmesh.platform._attributes
   - mcpmesh.platform._attributes.INFO_MODULE
 options:
   container_runtime:
@@ -183,7 +180,7 @@ import socket
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _preflight, _text
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, new_module
 
 # A version command or `docker info` that takes longer than this is reported, not waited for.
 COMMAND_TIMEOUT = 30
@@ -287,20 +284,17 @@ def checks(**options) -> dict:
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            container_runtime=dict(type="str", choices=["docker", "podman", "none"], default="docker"),
-            tools=checks(name=dict(type="str", required=True), min_version=dict(type="str")),
-            values=checks(name=dict(type="str", required=True), is_set=dict(type="bool", required=True),
-                          reason=dict(type="str", default="needed by this run")),
-            ports=checks(port=dict(type="int", required=True), address=dict(type="str", default="0.0.0.0")),
-            cluster_name=dict(type="str"),
-            python_modules=dict(type="list", elements="str", default=[]),
-            fail_on_problems=dict(type="bool", default=True),
-            render_hint=dict(type="str"),
-        ),
-        supports_check_mode=True,
-    )
+    module = new_module(AnsibleModule, dict(
+        container_runtime=dict(type="str", choices=["docker", "podman", "none"], default="docker"),
+        tools=checks(name=dict(type="str", required=True), min_version=dict(type="str")),
+        values=checks(name=dict(type="str", required=True), is_set=dict(type="bool", required=True),
+                      reason=dict(type="str", default="needed by this run")),
+        ports=checks(port=dict(type="int", required=True), address=dict(type="str", default="0.0.0.0")),
+        cluster_name=dict(type="str"),
+        python_modules=dict(type="list", elements="str", default=[]),
+        fail_on_problems=dict(type="bool", default=True),
+        render_hint=dict(type="str"),
+    ))
     params = module.params
     wrong = _preflight.input_problems(params["tools"], params["ports"])
     if wrong:

@@ -16,16 +16,10 @@ description:
     render step costs one module run, not one per file.
   - In check mode nothing is written and the rendered texts are validated as they would be written.
   - With C(--diff), each changed file shows its before and after.
-author:
-  - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
-  - mcpmesh.platform._attributes
+  - mcpmesh.platform._attributes.MODULE
 attributes:
-  check_mode:
-    support: full
   diff_mode:
-    support: full
-  idempotent:
     support: full
 options:
   dest:
@@ -132,7 +126,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _validation
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _cli, _validation
 from ansible_collections.mcpmesh.platform.plugins.module_utils._render_artifacts import (
     ARGUMENT_SPEC,
     RenderItemError,
@@ -169,7 +163,7 @@ def write(module: AnsibleModule, path: str, text: str, mode: int) -> None:
 
 
 def main() -> None:
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = _cli.new_module(AnsibleModule, ARGUMENT_SPEC)
     params = module.params
     try:
         files = [item for item in check_items(params["files"]) if item["enabled"]]

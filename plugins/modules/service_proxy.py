@@ -20,20 +20,13 @@ description:
   - V(GET) never changes anything. V(DELETE) reports C(changed) when the backend accepted it (a 2xx answer), and
     no change when it answered 404 (the path was already gone). Some backends answer 2xx either way (the Petstore
     backend does), and then every V(DELETE) reports a change.
-author:
-  - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes
-  - mcpmesh.platform._attributes
-  - mcpmesh.platform._attributes.ACTIONGROUP_K8S
+  - mcpmesh.platform._kubernetes.MODULE
 attributes:
   check_mode:
-    support: full
     details:
       - V(GET) is sent in check mode too (it reads). V(DELETE) is not sent; the module reports C(changed=true) and
         RV(status=skipped).
-  diff_mode:
-    support: none
   idempotent:
     support: partial
     details:
@@ -133,7 +126,7 @@ import json
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _service_proxy, _text
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, new_module
 
 BODY_LIMIT = 65536
 KILL_GRACE_S = 5
@@ -147,19 +140,16 @@ def parse_json(text: str):
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            namespace=dict(type="str", required=True),
-            service=dict(type="str", required=True),
-            port=dict(type="raw", required=True),
-            path=dict(type="str", required=True),
-            method=dict(type="str", choices=["GET", "DELETE"], default="GET"),
-            timeout=dict(type="int", default=30),
-            kubectl_path=dict(type="path"),
-            **K8S_ARG_SPEC,
-        ),
-        supports_check_mode=True,
-    )
+    module = new_module(AnsibleModule, dict(
+        namespace=dict(type="str", required=True),
+        service=dict(type="str", required=True),
+        port=dict(type="raw", required=True),
+        path=dict(type="str", required=True),
+        method=dict(type="str", choices=["GET", "DELETE"], default="GET"),
+        timeout=dict(type="int", default=30),
+        kubectl_path=dict(type="path"),
+        **K8S_ARG_SPEC,
+    ))
     params = module.params
     try:
         url = _service_proxy.proxy_url(params["namespace"], params["service"], params["port"], params["path"])

@@ -20,19 +20,12 @@ description:
   - The files hold no timestamp, so the same measurements give the same files; a file is only written when its
     content changes, and C(changed) says whether one was.
   - Fails, after writing the files, when a verdict fails the O(gate).
-author:
-  - mcpmesh maintainers (@mcpmesh)
 extends_documentation_fragment:
-  - mcpmesh.platform._attributes
+  - mcpmesh.platform._attributes.MODULE
 attributes:
   check_mode:
-    support: full
     details:
       - Judges the figures and reports whether a file would change, but writes nothing.
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
 options:
   measurements:
     description: The figures of each workload, one entry per workload.
@@ -162,6 +155,7 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _slo, _slo_report
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import new_module
 
 FILES = (("json", "slo.json"), ("markdown", "slo.md"), ("html", "index.html"))
 
@@ -201,15 +195,12 @@ def main() -> None:
         latency_samples_ms=dict(type="list", elements="float"),
         source=dict(type="str"),
     )
-    module = AnsibleModule(
-        argument_spec=dict(
-            measurements=dict(type="list", elements="dict", required=True, options=measurement),
-            dest=dict(type="path", required=True),
-            title=dict(type="str", default="Key Metrics"),
-            gate=dict(type="str", choices=["critical", "warning", "none"], default="critical"),
-        ),
-        supports_check_mode=True,
-    )
+    module = new_module(AnsibleModule, dict(
+        measurements=dict(type="list", elements="dict", required=True, options=measurement),
+        dest=dict(type="path", required=True),
+        title=dict(type="str", default="Key Metrics"),
+        gate=dict(type="str", choices=["critical", "warning", "none"], default="critical"),
+    ))
     params = module.params
     try:
         report = _slo_report.build(params["measurements"], params["title"])

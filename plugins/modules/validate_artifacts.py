@@ -16,14 +16,11 @@ description:
     own JSON schemas for the fields its roles set. A custom kind or chart without a schema is an error.
   - Optionally proves that no secret (licence key, private key) was written into any artifact.
   - The module only reads files; it never changes anything.
-author:
-  - mcpmesh maintainers (@mcpmesh)
 requirements:
   - kubernetes-validate
   - jsonschema
   - PyYAML
 extends_documentation_fragment:
-  - mcpmesh.platform._attributes
   - mcpmesh.platform._attributes.INFO_MODULE
 options:
   manifests:
@@ -185,16 +182,13 @@ schema_version:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _validation
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _cli, _validation
 
 
 def read_text(module: AnsibleModule, path: str, unreadable: list) -> str | None:
     """The file's text; None (with the reason in unreadable) when it is not UTF-8 text."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except OSError as exc:
-        module.fail_json(msg=f"cannot read artifact {path}: {exc.strerror}; render it before validating it")
+        return _cli.read_text(module, path, "artifact ", "render it before validating it")
     except UnicodeDecodeError as exc:
         unreadable.append(f"{path}: not UTF-8 text (byte {exc.start} cannot be read; a binary file?); "
                           "an artifact is rendered YAML")
@@ -202,25 +196,22 @@ def read_text(module: AnsibleModule, path: str, unreadable: list) -> str | None:
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            manifests=dict(type="list", elements="path", default=[]),
-            helm_values=dict(
-                type="list",
-                elements="dict",
-                default=[],
-                options=dict(path=dict(type="path", required=True), chart=dict(type="str", required=True)),
-            ),
-            kubernetes_version=dict(type="str", default="1.36"),
-            strict=dict(type="bool", default=True),
-            forbidden=dict(type="list", elements="str", default=[], no_log=True),
-            forbidden_digests=dict(type="list", elements="dict", default=[], options=dict(
-                sha256=dict(type="str", required=True, no_log=False),
-                length=dict(type="int", required=True),
-            )),
+    module = _cli.new_module(AnsibleModule, dict(
+        manifests=dict(type="list", elements="path", default=[]),
+        helm_values=dict(
+            type="list",
+            elements="dict",
+            default=[],
+            options=dict(path=dict(type="path", required=True), chart=dict(type="str", required=True)),
         ),
-        supports_check_mode=True,
-    )
+        kubernetes_version=dict(type="str", default="1.36"),
+        strict=dict(type="bool", default=True),
+        forbidden=dict(type="list", elements="str", default=[], no_log=True),
+        forbidden_digests=dict(type="list", elements="dict", default=[], options=dict(
+            sha256=dict(type="str", required=True, no_log=False),
+            length=dict(type="int", required=True),
+        )),
+    ))
     if _validation.MISSING_LIB:
         module.fail_json(msg=missing_required_lib(_validation.MISSING_LIB[0]), exception=_validation.MISSING_LIB[1])
 

@@ -296,3 +296,65 @@ def test_problem_says_why_a_reading_failed_for_modules_that_retry():
     assert failed.endswith("failed (rc 1): no viz; check viz") and "\x1b" not in failed
     stopped = cli.problem(cli.run(["-c", "import time; time.sleep(30)"], timeout=0.3, check_rc=False))
     assert stopped.endswith("did not finish and was stopped")
+
+
+# ---------------------------------------------------------------- the shared module pieces
+
+
+class FakeAnsibleModule(FakeModule):
+    """Records how new_module built it."""
+
+    def __init__(self, argument_spec, **kwargs):
+        super().__init__({name: spec.get("default") for name, spec in argument_spec.items()})
+        self.argument_spec = argument_spec
+        self.kwargs = kwargs
+
+
+def test_new_module_supports_check_mode_and_checks_the_named_seconds():
+    spec = _cli.wait_spec(30)
+    module = _cli.new_module(FakeAnsibleModule, spec, seconds=("wait_timeout",), required_by={"a": "b"})
+    assert module.argument_spec is spec
+    assert module.kwargs == {"supports_check_mode": True, "required_by": {"a": "b"}}
+    module.params["wait_timeout"] = 10 ** 9
+    with pytest.raises(Failed, match="^wait_timeout: "):
+        _cli.check_seconds(module, "wait_timeout")
+
+    class TooLong(FakeAnsibleModule):
+        def __init__(self, argument_spec, **kwargs):
+            super().__init__(argument_spec, **kwargs)
+            self.params["wait_timeout"] = float("nan")
+
+    with pytest.raises(Failed, match="^wait_timeout: "):
+        _cli.new_module(TooLong, _cli.wait_spec(30), seconds=("wait_timeout",))
+    # Not named, not checked.
+    assert math.isnan(_cli.new_module(TooLong, _cli.wait_spec(30)).params["wait_timeout"])
+
+
+def test_viz_spec_pairs_with_the_viz_and_kubernetes_fragments():
+    spec = _cli.viz_spec(60)
+    assert spec == {"wait_timeout": dict(type="int", default=60), "poll_interval": dict(type="int", default=5),
+                    "linkerd_path": dict(type="path"), "fail_on_problems": dict(type="bool", default=True),
+                    **_cli.K8S_ARG_SPEC}
+    assert _cli.viz_spec(60) is not spec and _cli.viz_spec(60)["wait_timeout"] is not spec["wait_timeout"]
+
+
+def test_option_args_keeps_the_order_of_the_flags_and_skips_unset_options():
+    params = {"config": "/tmp/kind.yml", "image": None, "from": "", "name": "x"}
+    assert _cli.option_args(params, {"image": "--image", "name": "--name", "config": "--config", "from": "--from"}) \
+        == ["--name", "x", "--config", "/tmp/kind.yml"]
+    assert _cli.option_args(params, {"missing": "--missing"}) == []
+
+
+def test_read_text_fails_naming_the_file_and_what_to_do(tmp_path):
+    good = tmp_path / "a.yml"
+    good.write_text("kind: Cluster\n", encoding="utf-8")
+    module = FakeModule()
+    assert _cli.read_text(module, str(good), "the kind config ", "render it first") == "kind: Cluster\n"
+    with pytest.raises(Failed) as failed:
+        _cli.read_text(module, str(tmp_path / "none.yml"), "the kind config ", "render it first")
+    assert failed.value.kwargs["msg"] == (f"cannot read the kind config {tmp_path / 'none.yml'}: No such file or "
+                                          "directory; render it first")
+    binary = tmp_path / "b.yml"
+    binary.write_bytes(b"\xff\xfe\x00")
+    with pytest.raises(UnicodeDecodeError):  # the caller reports it its own way
+        _cli.read_text(module, str(binary), "", "render it")
