@@ -15,7 +15,8 @@ objects against the upstream CRD too.
 """
 from __future__ import annotations
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils._schemas_policy import _DNS_LABEL, _object
+from ansible_collections.mcpmesh.platform.plugins.module_utils._schema_parts import DNS_LABEL as _DNS_LABEL
+from ansible_collections.mcpmesh.platform.plugins.module_utils._schemas_policy import _object
 
 
 def _service_ref(required: list[str], group, **extra) -> dict:
