@@ -98,8 +98,9 @@ def mirror_url(url: str, mirror: str | None) -> str:
     if not mirror:
         return url
     prefix = urlsplit(mirror)
-    if prefix.scheme not in ("http", "https", "file") or (prefix.scheme != "file" and not prefix.netloc):
-        raise ToolsError(f"tools mirror {_text.quote(mirror, 200)} is not an http(s):// or file:// URL prefix")
+    if prefix.scheme not in ("http", "https") or not prefix.netloc:
+        raise ToolsError(f"tools mirror {_text.quote(mirror, 200)} is not an http:// or https:// URL prefix "
+                         "(serve a folder with `python3 -m http.server` if the files are local)")
     if prefix.query or prefix.fragment:
         raise ToolsError(f"tools mirror {_text.quote(mirror, 200)} must be a plain URL prefix, without ? or #")
     origin = urlsplit(url)

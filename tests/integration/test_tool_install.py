@@ -273,3 +273,100 @@ def test_no_pin_means_no_download(module_run):
     assert not module_run["dirs"]["missing"].exists() and not module_run["dirs"]["nopin"].exists()
     asked_for_kubectl = [r for r in module_run["requests"] if r == PREFIX + ORIGIN["kubectl"]]
     assert len(asked_for_kubectl) == 1, "only the wrong-digest case asked for kubectl"
+
+
+# The role, as site.yml runs it: PATH holds the venv and the system's commands but none of the four
+# CLIs (this machine has a kubectl of its own), the play passes mcpmesh_tools_path on as environment,
+# and a later task runs the installed kind.
+ROLE_PREFIX = "/role-mirror"
+
+
+@pytest.fixture(scope="module")
+def role_runs(origins, tmp_path_factory):
+    import platform as platform_module
+
+    from ansible_collections.mcpmesh.platform.plugins.module_utils import _tools
+
+    tmp = tmp_path_factory.mktemp("tools-role")
+    here = _tools.platform_of(platform_module.system(), platform_module.machine())
+    bodies = {name: stand_in(name) for name in VERSIONS}
+    bodies["helm"] = helm_archive(stand_in("helm"))
+    paths = {}
+    for name, body in bodies.items():
+        url = _tools.mirror_url(_tools.asset(name, VERSIONS[name], here)["url"], origins.url + ROLE_PREFIX)
+        paths[name] = url[len(origins.url):]
+        origins.files[paths[name]] = (body, "ok")
+    tools_dir = tmp / "work" / ".mcpmesh" / "bin"
+    system = tmp / "system-bin"  # /usr/bin without the CLIs the role installs
+    system.mkdir()
+    for command in Path("/usr/bin").iterdir():
+        if command.name not in VERSIONS:
+            (system / command.name).symlink_to(command)
+    out = tmp / "out.json"
+    playbook = tmp / "role.yml"
+    playbook.write_text(json.dumps([{
+        "hosts": "localhost", "gather_facts": False,
+        "environment": {"PATH": "{{ mcpmesh_tools_path | default(lookup('ansible.builtin.env', 'PATH'), true) }}"},
+        "tasks": [
+            {"name": "Run the tools role.", "ansible.builtin.include_role": {"name": "mcpmesh.platform.tools"}},
+            {"name": "Ask the installed kind for its version.", "ansible.builtin.command": "kind version",
+             "register": "kind_version", "changed_when": False},
+            {"name": "Keep what happened.", "ansible.builtin.copy": {
+                "content": "{{ {'installed': tools_installed, 'kind': kind_version.stdout, 'path': mcpmesh_tools_path} | to_json }}",
+                "dest": str(out), "mode": "0600"}, "check_mode": False, "changed_when": False},
+        ]}]))
+    pins = {name: {VERSIONS[name]: {here: sha(body)}} for name, body in bodies.items() if name != "linkerd"}
+    base = {"tools_dir": str(tools_dir), "tools_mirror": origins.url + ROLE_PREFIX, "tools_checksums": pins}
+    runs = []
+    for extra in (base, dict(base, tools_linkerd_sha256=sha(bodies["linkerd"])), dict(base)):
+        before = len(origins.requests)
+        res = run_playbook(playbook, extra_vars=extra, env={"PATH": f"{BIN}{os.pathsep}{system}"})
+        runs.append({"run": res, "out": json.loads(out.read_text()) if out.exists() else None,
+                     "requests": origins.requests[before:]})
+        out.unlink(missing_ok=True)
+    return {"runs": runs, "paths": paths, "tools_dir": tools_dir}
+
+
+def installed_names(out: dict) -> list[str]:
+    return [r["item"] for r in out["installed"].get("results", []) if r.get("downloaded")]
+
+
+def test_role_installs_what_is_missing_and_puts_it_on_path(role_runs):
+    first = role_runs["runs"][0]
+    assert first["run"].rc == 0, first["run"]
+    assert installed_names(first["out"]) == ["kind", "kubectl", "helm"]
+    assert first["out"]["kind"].startswith("kind v0.32.0"), "the play's later tasks find the installed kind"
+    assert first["out"]["path"].split(os.pathsep)[0] == str(role_runs["tools_dir"])
+    assert sorted(first["requests"]) == sorted(role_runs["paths"][n] for n in ("kind", "kubectl", "helm"))
+    # No digest for linkerd: not downloaded, and the run says how to give one.
+    assert role_runs["paths"]["linkerd"] not in first["requests"]
+    assert "tools_linkerd_sha256" in first["run"].stdout and "publishes no checksum" in first["run"].stdout
+
+
+def test_role_installs_linkerd_once_its_digest_is_given(role_runs):
+    second = role_runs["runs"][1]
+    assert second["run"].rc == 0, second["run"]
+    assert installed_names(second["out"]) == ["linkerd"], "what the first run installed is found on PATH"
+    assert second["requests"] == [role_runs["paths"]["linkerd"]]
+    assert (role_runs["tools_dir"] / "linkerd").read_bytes() == stand_in("linkerd")
+
+
+def test_role_second_run_changes_nothing_and_downloads_nothing(role_runs):
+    third = role_runs["runs"][2]
+    assert third["run"].rc == 0, third["run"]
+    assert third["run"].localhost["changed"] == 0, third["run"]
+    assert third["requests"] == []
+    assert files_in(role_runs["tools_dir"]) == [".helm.mcpmesh-tool.json", "helm", "kind", "kubectl", "linkerd"]
+
+
+def test_render_only_site_with_tools_installs_nothing(tmp_path, origins):
+    """site.yml runs the role before preflight; render-only, it only says what a real run would install."""
+    before = len(origins.requests)
+    res = run_playbook(ROOT / "site.yml", extra_vars={
+        "mcpmesh_apply": False, "mcpmesh_install_tools": True, "mcpmesh_artifacts_dir": str(tmp_path / "artifacts"),
+        "tools_dir": str(tmp_path / "bin"), "tools_mirror": origins.url + ROLE_PREFIX})
+    assert res.rc == 0, res
+    said = res.stdout.index("Render-only: a real run would install those of kind, kubectl, helm, linkerd")
+    assert said < res.stdout.index("TASK [mcpmesh.platform.preflight"), "the tools role runs before preflight"
+    assert not (tmp_path / "bin").exists()
+    assert origins.requests[before:] == []
