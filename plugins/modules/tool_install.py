@@ -368,6 +368,7 @@ def main() -> None:
     if module.check_mode:
         module.exit_json(**result)
     created = not os.path.isdir(dest)
+    failed = {**result, "changed": False}
     try:
         os.makedirs(dest, mode=0o755, exist_ok=True)
         result["binary_sha256"] = install(module, p, spec, url, expected, target)
@@ -375,11 +376,11 @@ def main() -> None:
         if created and os.path.isdir(dest) and not os.listdir(dest):
             os.rmdir(dest)
         module.fail_json(msg=f"{name} {p['version']} was not installed: {str(exc).rstrip('.')}.",
-                         **dict(result, changed=False))
+                         **failed)
     except OSError as exc:
         module.fail_json(msg=f"{name} {p['version']} was not installed: {_text.quote(dest, 300)} cannot be written "
                          f"({_text.clean(exc.strerror or str(exc), 200, keep_newlines=False)}); choose another "
-                         "tools_dir or fix its permissions.", **dict(result, changed=False))
+                         "tools_dir or fix its permissions.", **failed)
     result["downloaded"] = True
     module.exit_json(**result)
 
