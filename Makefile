@@ -10,6 +10,10 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 ARGS   ?=
+# site.yml installs the CLIs a run needs that are missing or too old (the tools role, pinned versions
+# and SHA-256) into .mcpmesh/bin, and every playbook puts that folder first on PATH. ARGS can turn it
+# off: ARGS='-e mcpmesh_install_tools=false'.
+TOOLS  ?= -e mcpmesh_install_tools=true
 # pytest workers for `make test` (pytest-xdist); each test file runs on one worker, so its
 # module-scoped fixtures (one render shared by many checks) run once.
 JOBS   ?= auto
@@ -46,13 +50,13 @@ setup: $(VENV)/.site-installed .collections/.installed
 setup-test: $(VENV)/.test-installed .collections/.installed tests/peers/ts/node_modules/.package-lock.json
 
 site: setup
-	$(BIN)/ansible-playbook site.yml $(ARGS)
+	$(BIN)/ansible-playbook site.yml $(TOOLS) $(ARGS)
 
 verify: setup
-	$(BIN)/ansible-playbook playbooks/verify.yml $(ARGS)
+	$(BIN)/ansible-playbook playbooks/verify.yml $(TOOLS) $(ARGS)
 
 teardown: setup
-	$(BIN)/ansible-playbook playbooks/teardown.yml $(ARGS)
+	$(BIN)/ansible-playbook playbooks/teardown.yml $(TOOLS) $(ARGS)
 
 # Every test: pytest runs the units, the modules against real MCP peers, the
 # render-only playbooks, ansible-lint, ansible-test sanity and the molecule
