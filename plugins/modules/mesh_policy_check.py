@@ -18,6 +18,8 @@ description:
   - With O(manifests), validates the rendered policy resources against the collection's schemas for them.
   - With O(denials), O(rate_limits) and O(client_policies), judges what the verification observed (refused probes,
     HTTP 429 proportions of a load, the client policy Linkerd serves for a Service).
+  - With O(discover), reads the pod selector, ServiceAccounts and HTTP port of workloads whose charts are not
+    published from their live Deployments (RV(discovered)).
   - With O(faults), returns the fault-injection objects that prove a backend's retries and timeouts (RV(faults));
     with O(resilience_checks), judges the client proxy's metrics and answers under those faults.
 author:
@@ -142,6 +144,22 @@ options:
       settings:
         description: The resilience settings of the plan (C(settings) of an item of RV(plan.resilience)).
         type: dict
+        required: true
+  discover:
+    description: Find workloads among Deployments by ordered label selectors (the first that matches wins).
+    type: dict
+    suboptions:
+      deployments:
+        description: The Deployments to search (C(kubernetes.core.k8s_info) resources).
+        type: list
+        elements: dict
+        required: true
+      workloads:
+        description:
+          - One item per workload, C(name), C(selectors) (C(key=value) or C(key)), optionally C(port) (kept as
+            given) and C(variable) (what the user sets when the workload cannot be found, for the message).
+        type: list
+        elements: dict
         required: true
   faults:
     description:
@@ -321,6 +339,13 @@ targets:
   type: list
   elements: dict
   sample: [{policy: petstore, url: "http://10.244.0.12:8080/api/v3/store/inventory", protocol: HTTP/1}]
+discovered:
+  description: Per workload of O(discover) found, its C(deployments), the pod C(selector) they share, their
+    C(service_accounts), the HTTP C(port) (name or number, null when ambiguous) and every TCP C(ports) pair.
+  returned: when O(discover) is given
+  type: dict
+  sample: {hostgroup: {deployments: [hostgroup-default], selector: {app: hostgroup}, service_accounts: [hostgroup],
+           port: http, ports: [[http, 8080]]}}
 faults:
   description: The fault-injection objects of O(faults) (C(objects)) and what the checks need (C(namespace),
     C(client), C(services) with C(fail) and C(slow), C(fail_status), C(timeout_s), C(first_cut_s), C(retry_limit),
@@ -358,7 +383,8 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _artifacts, _policy, _resilience, _schemas_policy
+from ansible_collections.mcpmesh.platform.plugins.module_utils import (_artifacts, _policy, _policy_discovery, _resilience,
+                                                                 _schemas_policy)
 
 try:
     from jsonschema import Draft7Validator
@@ -426,6 +452,10 @@ def main() -> None:
                 output=dict(type="str", required=True),
                 settings=dict(type="dict", required=True),
             )),
+            discover=dict(type="dict", options=dict(
+                deployments=dict(type="list", elements="dict", required=True),
+                workloads=dict(type="list", elements="dict", required=True),
+            )),
             faults=dict(type="dict", options=dict(
                 resilience=dict(type="dict", required=True),
                 namespace=dict(type="str", required=True),
@@ -475,6 +505,16 @@ def main() -> None:
     if params["manifests"]:
         result["validated"], errors = validate_manifests(module, params["manifests"])
         problems.extend(errors)
+
+    if params["discover"] is not None:
+        bad = [w for w in params["discover"]["workloads"] if not isinstance(w.get("name"), str)
+               or not isinstance(w.get("selectors"), list)]
+        if bad:
+            module.fail_json(msg="discover.workloads: every item needs a name and a list of selectors, not "
+                                 + _policy.shorten(bad, 200), **result)
+        result["discovered"], found = _policy_discovery.discover(params["discover"]["deployments"],
+                                                                 params["discover"]["workloads"])
+        problems.extend(found)
 
     if params["faults"] is not None:
         faults = params["faults"]
