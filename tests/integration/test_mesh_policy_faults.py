@@ -90,3 +90,33 @@ def test_the_module_fails_naming_each_policy_not_in_force(tmp_path):
     assert msg.startswith("2 policy problem(s): policy api: retries (meshed client -> svc/policy-fault-fail) failed"), msg
     assert "timeout (meshed client -> svc/policy-fault-slow) failed: no answer within 25.0019 s" in msg, msg
     assert "Traceback" not in res.stdout
+
+
+def test_the_policy_playbook_renders_the_petstore_faults_render_only(tmp_path):
+    """playbooks/verify_policy.yml (the kind e2e workflow's policy step) render-only: the Petstore
+    backend's own timeout and retries on the fault Services, validated, nothing else touched."""
+    res = run_playbook(ROOT / "playbooks" / "verify_policy.yml",
+                       extra_vars={"mcpmesh_apply": False, "mcpmesh_artifacts_dir": str(tmp_path)})
+    assert res.rc == 0 and res.localhost["failed"] == 0, res
+    assert sorted(p.name for p in (tmp_path / "petstore" / "policy").iterdir()) == ["faults.yml"]
+    objects = [d for d in yaml.safe_load_all((tmp_path / "petstore" / "policy" / "faults.yml").read_text()) if d]
+    slow = next(o for o in objects if o["kind"] == "Service" and o["metadata"]["name"] == "policy-fault-slow")
+    assert slow["metadata"]["annotations"]["timeout.linkerd.io/request"] == "10s"
+    assert not any(k.startswith("balancer.") for k in slow["metadata"]["annotations"])
+    assert "prove the retries and timeouts of svc/petstore" in " ".join(res.stdout.split())
+
+
+def test_the_kind_e2e_workflow_proves_the_policy_between_verify_and_teardown():
+    workflow = yaml.safe_load((ROOT / ".github" / "workflows" / "kind-e2e.yml").read_text())
+    steps = workflow["jobs"]["site-cluster"]["steps"]
+    runs = [(s["name"], s.get("run", "")) for s in steps]
+    index = {name: i for i, (name, _run) in enumerate(runs)}
+    scenario = runs[index["Run the site-cluster scenario (keep the cluster on failure for the dump)"]][1]
+    policy = next(i for i, (name, _run) in enumerate(runs) if name.startswith("Prove the zero-trust and traffic policy"))
+    teardown = next(i for i, (_name, run) in enumerate(runs) if "molecule side-effect -s site-cluster" in run)
+    assert scenario.index("molecule converge") < scenario.index("molecule idempotence") < scenario.index("molecule verify")
+    assert "side-effect" not in scenario and "molecule test" not in scenario
+    assert index["Run the site-cluster scenario (keep the cluster on failure for the dump)"] < policy < teardown
+    assert "ansible-playbook playbooks/verify_policy.yml" in runs[policy][1]
+    assert "mcpmesh_kube_context=kind-molecule-site" in runs[policy][1]
+    assert "secrets." not in json.dumps(steps[policy])
