@@ -230,33 +230,47 @@ def _metrics_pair(observation: Mapping, verdict: dict) -> tuple[list, list] | No
     return pair
 
 
+def _observe(observation: Mapping, check: str, expected: str):
+    """The verdict of one check so far, the probe's lines, and ``delta(metric, where)`` (the growth of
+    a counter of the fault Service between the two readings), None when the metrics are unreadable."""
+    service = observation.get("service", "?")
+    probes = parse_probe(observation.get("output", ""))
+    verdict = {"policy": observation.get("policy", "?"), "check": check, "target": f"svc/{service}",
+               "client": "meshed", "expected": expected}
+    pair = _metrics_pair(observation, verdict)
+    if pair is None:
+        verdict["observed"] = {"requests": len(probes)}
+        return verdict, probes, None
+    scope = {"parent_name": service, "parent_namespace": observation.get("namespace", "?")}
+
+    def delta(name: str, where=None) -> float:
+        return total(pair[1], name, scope, where) - total(pair[0], name, scope, where)
+
+    return verdict, probes, delta
+
+
+def _no_result_line(observation: Mapping) -> str:
+    return f"the probe printed no result line: {shorten(observation.get('output', ''), 200)!r}"
+
+
 def judge_retries(observation: Mapping) -> dict:
     """Whether the retry policy retried requests the fault server failed.
 
     observation: ``{policy, service, namespace, fail_status, retry_limit, output, before, after}``:
     output is what the probe printed (one line per request), before/after the client proxy's metrics.
     """
-    service, namespace = observation.get("service", "?"), observation.get("namespace", "?")
     limit = int(observation.get("retry_limit") or 0)
     status = observation.get("fail_status")
-    probes = parse_probe(observation.get("output", ""))
-    verdict = {"policy": observation.get("policy", "?"), "check": "retries", "target": f"svc/{service}",
-               "client": "meshed", "expected": f"at least one retry per request answered {status} "
-                                               f"({limit} when every attempt fails)"}
-    pair = _metrics_pair(observation, verdict)
-    if pair is None:
-        verdict["observed"] = {"requests": len(probes)}
+    verdict, probes, delta = _observe(observation, "retries", f"at least one retry per request answered {status} "
+                                                              f"({limit} when every attempt fails)")
+    if delta is None:
         return verdict
-    before, after = pair
-    scope = {"parent_name": service, "parent_namespace": namespace}
-    retries = total(after, RETRIES, scope) - total(before, RETRIES, scope)
-    exceeded = total(after, RETRY_LIMIT_EXCEEDED, scope) - total(before, RETRY_LIMIT_EXCEEDED, scope)
+    retries, exceeded = delta(RETRIES), delta(RETRY_LIMIT_EXCEEDED)
     statuses = [p["status"] for p in probes]
     verdict["observed"] = {"requests": len(probes), "statuses": statuses, "retries": retries,
                            "limit_exceeded": exceeded}
     if not probes:
-        verdict.update(ok=False, reason=f"the probe printed no result line: "
-                                        f"{shorten(observation.get('output', ''), 200)!r}")
+        verdict.update(ok=False, reason=_no_result_line(observation))
     elif any(s != status for s in statuses):
         verdict.update(ok=False, reason=f"the fault server was to answer {status} to every request, the client saw "
                                         f"{statuses}: the fault was not injected, so retries are unproven")
@@ -278,25 +292,19 @@ def judge_timeout(observation: Mapping) -> dict:
     The client's proxy answers a policy timeout with 504; it must come no later than the timeout plus
     SLACK_S and no sooner than the first cut (the per-attempt timeout, else the request timeout).
     """
-    service, namespace = observation.get("service", "?"), observation.get("namespace", "?")
+    service = observation.get("service", "?")
     timeout_s = float(observation.get("timeout_s") or 0)
     first_cut = float(observation.get("first_cut_s") or timeout_s)
-    probes = parse_probe(observation.get("output", ""))
-    verdict = {"policy": observation.get("policy", "?"), "check": "timeout", "target": f"svc/{service}",
-               "client": "meshed", "expected": f"504 from the client's proxy after {first_cut:g}-{timeout_s + SLACK_S:g} s"}
-    pair = _metrics_pair(observation, verdict)
-    if pair is None:
-        verdict["observed"] = {"requests": len(probes)}
+    verdict, probes, delta = _observe(observation, "timeout", f"504 from the client's proxy after "
+                                                              f"{first_cut:g}-{timeout_s + SLACK_S:g} s")
+    if delta is None:
         return verdict
-    before, after = pair
-    scope = {"parent_name": service, "parent_namespace": namespace}
-    timeouts = (total(after, ROUTE_STATUSES, scope, _is_timeout) - total(before, ROUTE_STATUSES, scope, _is_timeout))
+    timeouts = delta(ROUTE_STATUSES, _is_timeout)
     probe = probes[-1] if probes else None
     verdict["observed"] = {"status": probe and probe["status"], "seconds": probe and probe["seconds"],
                            "curl_exit": probe and probe["curl_exit"], "timeouts_counted": timeouts}
     if probe is None:
-        verdict.update(ok=False, reason=f"the probe printed no result line: "
-                                        f"{shorten(observation.get('output', ''), 200)!r}")
+        verdict.update(ok=False, reason=_no_result_line(observation))
     elif probe["curl_exit"] == 28 or probe["status"] is None:
         verdict.update(ok=False, reason=(
             f"no answer within {probe['seconds']:g} s (curl exit {probe['curl_exit']}): the request timeout "

@@ -240,11 +240,11 @@ options:
       timeout_s:
         description: The request timeout in seconds (V(timeout)).
         type: float
-        default: 0
+        default: 0.0
       first_cut_s:
         description: The first cut in seconds, the per-attempt timeout when shorter (V(timeout)).
         type: float
-        default: 0
+        default: 0.0
   fail_on_problems:
     description: Fail when the graph has a problem, a Server covers nothing, a manifest is invalid or a verdict fails.
     type: bool
@@ -475,8 +475,8 @@ def main() -> None:
                 fail_status=dict(type="int"),
                 retry_limit=dict(type="int", default=0),
                 annotations=dict(type="dict", default={}),
-                timeout_s=dict(type="float", default=0),
-                first_cut_s=dict(type="float", default=0),
+                timeout_s=dict(type="float", default=0.0),
+                first_cut_s=dict(type="float", default=0.0),
             )),
             fail_on_problems=dict(type="bool", default=True),
         ),
