@@ -24,7 +24,7 @@ def _meta(obj: Mapping) -> Mapping:
 
 
 def _matches(selector: str, labels: Mapping) -> bool:
-    key, _, value = str(selector).partition("=")
+    key, value = (str(selector).split("=", 1) + [""])[:2]
     return key in labels and (not value or labels[key] == value)
 
 

@@ -5,7 +5,6 @@ judging the recorded client-proxy metrics in tests/fixtures/mesh_policy_faults."
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 import yaml

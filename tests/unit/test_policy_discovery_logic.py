@@ -29,7 +29,7 @@ def test_each_workload_is_found_with_its_pods_identity_and_http_port():
 
 
 def test_the_first_selector_that_matches_wins_and_a_key_alone_matches_any_value():
-    found, _ = discovery.discover(DEPLOYMENTS, [{"name": "x", "selectors": ["app=nothing", "app.kubernetes.io/instance"]}])
+    found = discovery.discover(DEPLOYMENTS, [{"name": "x", "selectors": ["app=nothing", "app.kubernetes.io/instance"]}])[0]
     assert found["x"]["deployments"] == ["envoy", "hostgroup-default", "operator"]
 
 
