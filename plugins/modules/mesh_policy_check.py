@@ -18,6 +18,10 @@ description:
   - With O(manifests), validates the rendered policy resources against the collection's schemas for them.
   - With O(denials), O(rate_limits) and O(client_policies), judges what the verification observed (refused probes,
     HTTP 429 proportions of a load, the client policy Linkerd serves for a Service).
+  - With O(discover), reads the pod selector, ServiceAccounts and HTTP port of workloads whose charts are not
+    published from their live Deployments (RV(discovered)).
+  - With O(faults), returns the fault-injection objects that prove a backend's retries and timeouts (RV(faults));
+    with O(resilience_checks), judges the client proxy's metrics and answers under those faults.
 requirements:
   - jsonschema (for O(manifests))
   - PyYAML (for O(manifests))
@@ -138,6 +142,106 @@ options:
         description: The resilience settings of the plan (C(settings) of an item of RV(plan.resilience)).
         type: dict
         required: true
+  discover:
+    description: Find workloads among Deployments by ordered label selectors (the first that matches wins).
+    type: dict
+    suboptions:
+      deployments:
+        description: The Deployments to search (C(kubernetes.core.k8s_info) resources).
+        type: list
+        elements: dict
+        required: true
+      workloads:
+        description:
+          - One item per workload, C(name), C(selectors) (C(key=value) or C(key)), optionally C(port) (kept as
+            given) and C(variable) (what the user sets when the workload cannot be found, for the message).
+        type: list
+        elements: dict
+        required: true
+  faults:
+    description:
+      - Build the fault-injection objects for one backend's retries and timeouts, a meshed client pod, a server that
+        answers every request with an error the retry policy covers, a server that never answers, and a Service for
+        each carrying the backend's timeout and retry annotations (not its failure accrual).
+    type: dict
+    suboptions:
+      resilience:
+        description: An item of RV(plan.resilience) (its C(service), C(settings) and C(annotations)).
+        type: dict
+        required: true
+      namespace:
+        description: The short-lived namespace of the fault objects.
+        type: str
+        required: true
+      client_image:
+        description: The client pod's image, with C(curl), C(sh) and C(sleep).
+        type: str
+        required: true
+      fail_image:
+        description: The failing server's image, C(hashicorp/http-echo) 1.0.0 or later (C(-status-code)).
+        type: str
+        required: true
+      slow_image:
+        description: The slow server's image, with C(sh) and busybox C(nc).
+        type: str
+        required: true
+      deadline:
+        description: Seconds the fault pods may live (C(activeDeadlineSeconds)).
+        type: int
+        default: 900
+  resilience_checks:
+    description: What the fault probes saw, with the client proxy's metrics before and after, to judge.
+    type: list
+    elements: dict
+    suboptions:
+      policy:
+        description: The service graph item whose resilience is proven.
+        type: str
+        required: true
+      check:
+        description: V(retries) (the failing server) or V(timeout) (the slow server).
+        type: str
+        choices: [retries, timeout]
+        required: true
+      service:
+        description: The fault Service called.
+        type: str
+        required: true
+      namespace:
+        description: Its namespace.
+        type: str
+        required: true
+      output:
+        description: What the probe printed, one C(<http_code> <seconds> rc=<curl exit>) line per request.
+        type: str
+        required: true
+      before:
+        description: C(linkerd diagnostics proxy-metrics) of the client pod before the requests.
+        type: str
+        required: true
+      after:
+        description: The same after the requests.
+        type: str
+        required: true
+      fail_status:
+        description: The status the failing server answers (V(retries)).
+        type: int
+      retry_limit:
+        description: The retry limit in force (V(retries)).
+        type: int
+        default: 0
+      annotations:
+        description: The Service's timeout and retry annotations, for the message.
+        type: dict
+        default: {}
+      timeout_s:
+        description: The request timeout in seconds (V(timeout)).
+        type: float
+        default: 0.0
+      first_cut_s:
+        description: The first cut in seconds, the per-attempt timeout when shorter (V(timeout)).
+        type: float
+        default: 0.0
   fail_on_problems:
     description: Fail when the graph has a problem, a Server covers nothing, a manifest is invalid or a verdict fails.
     type: bool
@@ -163,6 +267,19 @@ EXAMPLES = r"""
       mode: enforce
       distribution: enterprise
   register: plan
+
+- name: Judge the retries the client proxy counted for a failing fault Service.
+  mcpmesh.platform.mesh_policy_check:
+    resilience_checks:
+      - policy: petstore
+        check: retries
+        service: policy-fault-fail
+        namespace: mesh-policy-faults
+        fail_status: 503
+        retry_limit: 2
+        output: "503 0.021 rc=0"
+        before: ""
+        after: 'outbound_http_route_retry_requests_total{parent_name="policy-fault-fail",parent_namespace="mesh-policy-faults"} 2'
 
 - name: Judge what a probe pod saw.
   mcpmesh.platform.mesh_policy_check:
@@ -219,6 +336,21 @@ targets:
   type: list
   elements: dict
   sample: [{policy: petstore, url: "http://10.244.0.12:8080/api/v3/store/inventory", protocol: HTTP/1}]
+discovered:
+  description: Per workload of O(discover) found, its C(deployments), the pod C(selector) they share, their
+    C(service_accounts), the HTTP C(port) (name or number, null when ambiguous) and every TCP C(ports) pair.
+  returned: when O(discover) is given
+  type: dict
+  sample: {hostgroup: {deployments: [hostgroup-default], selector: {app: hostgroup}, service_accounts: [hostgroup],
+           port: http, ports: [[http, 8080]]}}
+faults:
+  description: The fault-injection objects of O(faults) (C(objects)) and what the checks need (C(namespace),
+    C(client), C(services) with C(fail) and C(slow), C(fail_status), C(timeout_s), C(first_cut_s), C(retry_limit),
+    C(annotations)); C(unprovable) says why nothing can be proven (no timeout or no retries), and C(objects) is
+    then empty.
+  returned: when O(faults) is given
+  type: dict
+  sample: {namespace: mesh-policy-faults, client: policy-fault-client, fail_status: 503, timeout_s: 10.0}
 restart:
   description: Deployments to restart, each with the pods admitted under another default inbound policy.
   returned: when O(restart) is given
@@ -248,7 +380,8 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _artifacts, _policy, _schemas_policy
+from ansible_collections.mcpmesh.platform.plugins.module_utils import (_artifacts, _policy, _policy_discovery, _resilience,
+                                                                  _schemas_policy)
 from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import new_module, read_text
 
 try:
@@ -306,6 +439,25 @@ def main() -> None:
         client_policies=verdict_option(service=dict(type="str", required=True),
                                        output=dict(type="str", required=True),
                                        settings=dict(type="dict", required=True)),
+        discover=dict(type="dict", options=dict(
+            deployments=dict(type="list", elements="dict", required=True),
+            workloads=dict(type="list", elements="dict", required=True),
+        )),
+        faults=dict(type="dict", options=dict(
+            resilience=dict(type="dict", required=True),
+            namespace=dict(type="str", required=True),
+            client_image=dict(type="str", required=True),
+            fail_image=dict(type="str", required=True),
+            slow_image=dict(type="str", required=True),
+            deadline=dict(type="int", default=900),
+        )),
+        resilience_checks=verdict_option(
+            check=dict(type="str", required=True, choices=["retries", "timeout"]),
+            service=dict(type="str", required=True), namespace=dict(type="str", required=True),
+            output=dict(type="str", required=True), before=dict(type="str", required=True),
+            after=dict(type="str", required=True), fail_status=dict(type="int"),
+            retry_limit=dict(type="int", default=0), annotations=dict(type="dict", default={}),
+            timeout_s=dict(type="float", default=0.0), first_cut_s=dict(type="float", default=0.0)),
         fail_on_problems=dict(type="bool", default=True),
     ), required_by={"pods": "services"})
     params = module.params
@@ -331,11 +483,29 @@ def main() -> None:
         result["validated"], errors = validate_manifests(module, params["manifests"])
         problems.extend(errors)
 
+    if params["discover"] is not None:
+        bad = [w for w in params["discover"]["workloads"] if not isinstance(w.get("name"), str)
+               or not isinstance(w.get("selectors"), list)]
+        if bad:
+            module.fail_json(msg="discover.workloads: every item needs a name and a list of selectors, not "
+                                 + _policy.shorten(bad, 200), **result)
+        result["discovered"], found = _policy_discovery.discover(params["discover"]["deployments"],
+                                                                 params["discover"]["workloads"])
+        problems.extend(found)
+
+    if params["faults"] is not None:
+        faults = params["faults"]
+        unprovable = _resilience.fault_problems(faults["resilience"])
+        result["faults"] = {"objects": [], "unprovable": unprovable} if unprovable else dict(
+            _resilience.fault_objects(faults["resilience"], faults), unprovable=[])
+
     verdicts = result["verdicts"]
     verdicts.extend(_policy.judge_denial(d) for d in params["denials"] or [])
     verdicts.extend(_policy.judge_rate_limit(r) for r in params["rate_limits"] or [])
     for item in params["client_policies"] or []:
         verdicts.extend(_policy.judge_client_policy(item))
+    judges = {"retries": _resilience.judge_retries, "timeout": _resilience.judge_timeout}
+    verdicts.extend(judges[c["check"]](c) for c in params["resilience_checks"] or [])
     problems.extend(_policy.summarize(verdicts))
 
     if problems and params["fail_on_problems"]:

@@ -133,7 +133,7 @@ def test_petstore_graph_renders_valid_policy_for_both_cosmonic_lines(tmp_path, l
     res = run_petstore(tmp_path, line)
     assert res.rc == 0 and res.localhost["failed"] == 0, res
     folder = tmp_path / "art" / "petstore" / "policy"
-    assert sorted(p.name for p in folder.iterdir()) == ["namespaces.yml", "policy.yml", "services.yml"]
+    assert sorted(p.name for p in folder.iterdir()) == ["faults.yml", "namespaces.yml", "policy.yml", "services.yml"]
     policy = docs(folder / "policy.yml")
     assert check_against_upstream(policy) == 2 * len(policy)
     check_against_ours(policy)
