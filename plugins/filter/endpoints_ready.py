@@ -16,16 +16,13 @@ options:
 """
 
 EXAMPLES = r"""
-- name: Wait for the webhook Service to have a ready endpoint.
-  kubernetes.core.k8s_info:
-    api_version: discovery.k8s.io/v1
-    kind: EndpointSlice
-    namespace: metallb-system
-    label_selectors: [kubernetes.io/service-name=metallb-webhook-service]
-  register: slices
-  retries: 60
-  delay: 5
-  until: slices | mcpmesh.platform.endpoints_ready
+- name: Check that the webhook Service has a ready endpoint.
+  ansible.builtin.assert:
+    that: slices | mcpmesh.platform.endpoints_ready
+    fail_msg: No endpoint of metallb-webhook-service is ready yet.
+  vars:
+    slices: "{{ query('kubernetes.core.k8s', api_version='discovery.k8s.io/v1', kind='EndpointSlice',
+                      namespace='metallb-system', label_selector='kubernetes.io/service-name=metallb-webhook-service') }}"
 """
 
 RETURN = r"""
