@@ -89,6 +89,11 @@ class ActionModule(ActionBase):
         validation = self._execute_module(module_name="mcpmesh.platform.validate_artifacts", module_args=module_args,
                                           task_vars=task_vars)
         validation.pop("invocation", None)
+        # The validator's warnings (a Kubernetes version newer than its schemas) are the task's own:
+        # nested under validation, Ansible would not show them.
+        for key in ("warnings", "deprecations"):
+            if validation.get(key):
+                result[key] = list(result.get(key) or []) + list(validation.pop(key))
         result["validation"] = validation
         if validation.get("failed"):
             result.update(failed=True, msg=validation.get("msg", "validation failed"))
