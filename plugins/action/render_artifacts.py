@@ -29,10 +29,12 @@ class ActionModule(ActionBase):
 
     TRANSFERS_FILES = False
 
-    def _render(self, template: str, task_vars: dict) -> str:
+    def _render(self, template: str, dest: str, task_vars: dict) -> str:
+        """The template's text, rendered with the task's variables; ``template_destpath`` is the file
+        it will be written to, as ``ansible.builtin.template`` sets it."""
         lookup = self._shared_loader_obj.lookup_loader.get(
             "ansible.builtin.template", loader=self._loader, templar=self._templar)
-        text = lookup.run([template], variables=task_vars)[0]
+        text = lookup.run([template], variables=task_vars, template_vars={"template_destpath": dest})[0]
         return "" if text is None else to_text(text)
 
     def run(self, tmp=None, task_vars=None):
@@ -51,11 +53,11 @@ class ActionModule(ActionBase):
         for item in files:
             if not item["enabled"]:
                 continue
+            path = posixpath.join(args["dest"], item["name"])
             try:
-                content = self._render(item["template"], task_vars)
+                content = self._render(item["template"], path, task_vars)
             except AnsibleError as exc:
-                result.update(failed=True, msg=f"Could not render {item['template']} to "
-                              f"{posixpath.join(args['dest'], item['name'])}: {to_text(exc.message)[:500]}")
+                result.update(failed=True, msg=f"Could not render {item['template']} to {path}: {to_text(exc.message)[:500]}")
                 return result
             items.append({key: item[key] for key in ("template", "name", "validate", "chart")} | {"content": content})
 
