@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_playbook
+from conftest import BIN, run_playbook
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cluster_access"
 pytestmark = pytest.mark.slow
@@ -192,3 +192,88 @@ def test_output_that_is_not_json_is_reported(runs):
     assert result["failed"] is True
     assert "printed something that is not JSON" in result["msg"]
     assert "Traceback" not in json.dumps(result)
+
+
+# The preflight role on an existing cluster, with the role's own list of permissions: a kubectl
+# stand-in that answers each review it is sent in the API's shape (the review echoed with its status),
+# refusing CRDs to the context `locked`; helm and linkerd print their recorded versions.
+KUBECTL_API = r'''#!{python}
+import json, sys
+args = sys.argv[1:]
+with open({log!r}, "a") as log:
+    log.write(" ".join(args) + "\n")
+if "get-contexts" in args:
+    print("prod\nlocked")
+elif "version" in args:
+    sys.stdout.write(open({version!r}).read())
+elif "create" in args:
+    sent = json.load(sys.stdin)
+    for item in sent["items"]:
+        attrs = item["spec"]["resourceAttributes"]
+        refused = "locked" in args and attrs["resource"] == "customresourcedefinitions"
+        item["metadata"] = {{"creationTimestamp": None}}
+        item["status"] = {{"allowed": not refused, "reason": ""}}
+        print(json.dumps(item, indent=4))
+else:
+    sys.exit(99)
+'''
+
+
+@pytest.fixture(scope="module")
+def preflight_runs(tmp_path_factory):
+    import sys
+
+    folder = tmp_path_factory.mktemp("preflight_existing")
+    bin_dir = folder / "bin"
+    bin_dir.mkdir()
+    kubectl = bin_dir / "kubectl"
+    kubectl.write_text(KUBECTL_API.format(python=sys.executable, log=str(folder / "kubectl.calls"),
+                                          version=str(FIXTURES / "kubectl-version.json")))
+    preflight = FIXTURES.parent / "preflight"
+    for name, fixture in (("helm", "helm-version-short.stdout"), ("linkerd", "linkerd-version-client-short.stdout")):
+        (bin_dir / name).write_text(f"#!/bin/sh\ncat {shlex.quote(str(preflight / fixture))}\n")
+    for path in bin_dir.iterdir():
+        path.chmod(0o755)
+    kubeconfig = folder / "kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\n")
+    out = folder / "results.json"
+    common = {"mcpmesh_cluster_provider": "existing", "mcpmesh_kubeconfig": str(kubeconfig), "mcpmesh_apply": True}
+    tasks = []
+    for case, context in (("allowed", "prod"), ("locked", "locked")):
+        tasks.append({"name": f"Run preflight against {context}.", "block": [
+            {"name": "Run the role.", "ansible.builtin.include_role": {"name": "mcpmesh.platform.preflight"},
+             "vars": {**common, "mcpmesh_kube_context": context}},
+            {"name": "Keep the outcome.", "ansible.builtin.set_fact": {
+                f"o_{case}": {"failed": False, "version": "{{ mcpmesh_kubernetes_version | default('unset') }}",
+                              "access": "{{ preflight_cluster_access }}"}}}],
+            "rescue": [{"name": "Keep the failure.", "ansible.builtin.set_fact": {
+                f"o_{case}": {"failed": True, "msg": "{{ ansible_failed_result.msg }}",
+                              "denied": "{{ ansible_failed_result.denied | default([]) }}"}}}]})
+    tasks.append({"name": "Keep the results.", "ansible.builtin.copy": {
+        "content": "{{ {'allowed': o_allowed, 'locked': o_locked} | to_json }}", "dest": str(out), "mode": "0600"}})
+    playbook = folder / "pb.yml"
+    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
+    res = run_playbook(playbook, env={"PATH": f"{bin_dir}:{BIN}:/bin"})
+    assert out.exists(), res
+    return json.loads(out.read_text()), (folder / "kubectl.calls").read_text().splitlines()
+
+
+def test_preflight_on_an_existing_cluster_checks_every_permission_and_takes_its_version(preflight_runs):
+    results, calls = preflight_runs
+    allowed = results["allowed"]
+    assert allowed["failed"] is False, allowed
+    assert allowed["version"] == "1.33"          # the artifacts are validated against the live version
+    names = [row["name"] for row in allowed["access"]["checked"] if row["kind"] == "access"]
+    assert "create customresourcedefinitions.apiextensions.k8s.io cluster-wide" in names
+    assert "create secrets in namespace linkerd" in names
+    assert "create deployments.apps in namespace petstore" in names
+    assert not any("metallb" in name for name in names)   # no MetalLB on an existing cluster by default
+    # No container engine and no kind: only kubectl was asked about the cluster.
+    assert any(line.startswith("--kubeconfig") and "--context prod create" in line for line in calls)
+
+
+def test_preflight_names_what_the_user_may_not_do(preflight_runs):
+    locked = preflight_runs[0]["locked"]
+    assert locked["failed"] is True
+    assert locked["denied"] == ["create customresourcedefinitions.apiextensions.k8s.io cluster-wide"]
+    assert "The cluster behind the context locked is not ready for this run (1 problem(s))" in locked["msg"]

@@ -102,7 +102,7 @@ def test_the_example_inventory_sets_up_every_cluster(many):
     assert "2 of 2 cluster(s) rendered and validated (render-only):" in out, site
     for host, (name, port, _) in HOSTS.items():
         assert f"- {host}: rendered; kind cluster {name}, context kind-{name}, load balancer metallb" in out, site
-        assert f"MCP endpoint http://localhost:{port}/v1/mcp" in out, site
+        assert f"load balancer metallb; MCP endpoint http://localhost:{port}/v1/mcp; artifacts " in out, site
     assert "kind-mcpmesh-east was kept" not in flat(teardown.stdout)
     assert "The kind cluster kind-mcpmesh-east would be kept" in flat(teardown.stdout), teardown
     assert "The kind cluster kind-mcpmesh-west would be kept" in flat(teardown.stdout), teardown
