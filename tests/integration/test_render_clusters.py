@@ -101,8 +101,10 @@ def test_the_example_inventory_sets_up_every_cluster(many):
     out = flat(site.stdout)
     assert "2 of 2 cluster(s) rendered and validated (render-only):" in out, site
     for host, (name, port, _) in HOSTS.items():
-        assert f"- {host}: rendered; kind cluster {name}, context kind-{name}, load balancer metallb" in out, site
+        assert f"- {host}: render-only; kind cluster {name}, context kind-{name}, load balancer metallb" in out, site
         assert f"load balancer metallb; MCP endpoint http://localhost:{port}/v1/mcp; artifacts " in out, site
+    assert "2 of 2 cluster(s) reported on (render-only: nothing checked):" in flat(verify.stdout), verify
+    assert "2 of 2 cluster(s) reported on (render-only: nothing removed):" in flat(teardown.stdout), teardown
     assert "kind-mcpmesh-east was kept" not in flat(teardown.stdout)
     assert "The kind cluster kind-mcpmesh-east would be kept" in flat(teardown.stdout), teardown
     assert "The kind cluster kind-mcpmesh-west would be kept" in flat(teardown.stdout), teardown
