@@ -121,7 +121,7 @@ def test_an_allowed_cluster_passes_with_its_version(runs):
 
 
 def test_check_mode_asks_the_same_and_changes_nothing(runs):
-    results, calls, _, _ = runs
+    results, calls = runs[0], runs[1]
     assert results["check_mode"].get("failed") is not True
     assert results["check_mode"]["kubernetes_version"] == "1.33"
     assert len(calls["check_mode"]) == 3
@@ -143,7 +143,7 @@ def test_report_only_returns_the_refusals_without_failing(runs):
 
 
 def test_an_unreachable_cluster_fails_before_any_review(runs):
-    results, calls, stdin, _ = runs
+    results, calls, stdin = runs[0], runs[1], runs[2]
     result = results["refused"]
     assert result["failed"] is True and result["reachable"] is False and result["kubernetes_version"] is None
     assert "127.0.0.1:1 was refused" in result["msg"] and "get --raw /readyz" in result["msg"]
@@ -159,7 +159,7 @@ def test_refused_credentials_say_to_log_in_again(runs):
 
 
 def test_a_cluster_older_than_the_minimum_fails_and_still_reports_the_permissions(runs):
-    results, calls, _, _ = runs
+    results, calls = runs[0], runs[1]
     result = results["old"]
     assert result["failed"] is True and result["kubernetes_version"] == "1.33"
     assert "Kubernetes 1.33 (v1.33.1), older than 1.34" in result["msg"]
@@ -167,14 +167,14 @@ def test_a_cluster_older_than_the_minimum_fails_and_still_reports_the_permission
 
 
 def test_a_missing_context_names_the_ones_there_and_asks_nothing_else(runs):
-    results, calls, _, _ = runs
+    results, calls = runs[0], runs[1]
     assert results["no_context"]["failed"] is True
     assert "has no context 'staging' (it has kind-gone, prod)" in results["no_context"]["msg"]
     assert len(calls["no_context"]) == 1
 
 
 def test_a_missing_kubeconfig_fails_without_running_kubectl(runs):
-    results, calls, _, _ = runs
+    results, calls = runs[0], runs[1]
     assert results["no_kubeconfig"]["failed"] is True
     assert "does not exist" in results["no_kubeconfig"]["msg"] and "mcpmesh_kubeconfig" in results["no_kubeconfig"]["msg"]
     assert "no_kubeconfig" not in calls

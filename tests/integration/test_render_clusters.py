@@ -47,7 +47,7 @@ def existing(tmp_path_factory):
 
 
 def test_an_existing_cluster_renders_no_kind_and_no_metallb_artifact(existing):
-    site, _, artifacts = existing
+    site, artifacts = existing[0], existing[2]
     assert site.rc == 0, site
     assert site.localhost["failed"] == 0, site
     roles = {Path(name).parts[0] for name in files(artifacts)}
@@ -93,14 +93,15 @@ HOSTS = {"east": ("mcpmesh-east", 8080, 8443), "west": ("mcpmesh-west", 8081, 84
 
 
 def test_the_example_inventory_sets_up_every_cluster(many):
-    site, verify, teardown, _ = many
+    site, verify, teardown = many[0], many[1], many[2]
     for result in (site, verify, teardown):
         assert result.rc == 0, result
         assert set(result.recap) == set(HOSTS), result
         assert all(counts["failed"] == 0 for counts in result.recap.values()), result
     out = flat(site.stdout)
     assert "2 of 2 cluster(s) rendered and validated (render-only):" in out, site
-    for host, (name, port, _) in HOSTS.items():
+    for host, ports in HOSTS.items():
+        name, port = ports[0], ports[1]
         assert f"- {host}: render-only; kind cluster {name}, context kind-{name}, load balancer metallb" in out, site
         assert f"load balancer metallb; MCP endpoint http://localhost:{port}/v1/mcp; artifacts " in out, site
     assert "2 of 2 cluster(s) reported on (render-only: nothing checked):" in flat(verify.stdout), verify
