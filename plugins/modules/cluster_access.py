@@ -19,6 +19,7 @@ author:
 extends_documentation_fragment:
   - mcpmesh.platform._attributes
   - mcpmesh.platform._attributes.INFO_MODULE
+  - mcpmesh.platform._attributes.ACTIONGROUP_K8S
   - mcpmesh.platform._kubernetes
 options:
   checks:
@@ -114,6 +115,15 @@ checked:
       type: bool
     problem:
       description: What is wrong, when RV(checked[].ok) is false.
+      type: str
+    reason:
+      description: For V(access) rows, the reason the authorizer gave (RBAC names the binding that allowed it).
+      type: str
+    found:
+      description: For the V(cluster) row, the API server's version.
+      type: str
+    hint:
+      description: What to do about a failed V(context) or V(cluster) row.
       type: str
   sample:
     - {name: create namespaces cluster-wide, kind: access, ok: true, reason: "RBAC: allowed by ClusterRoleBinding ..."}
