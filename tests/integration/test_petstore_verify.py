@@ -344,6 +344,8 @@ def run_full(tmp_path: Path, url: str, cluster: Cluster, *args: str, **extra) ->
         "petstore_verify_load_concurrency": 4,
         "petstore_verify_edges_timeout": 0,
         "petstore_verify_traffic_timeout": 0,
+        # Deleting pods needs a kubectl that lists and deletes them: test_petstore_disruption.py has one.
+        "petstore_verify_disruption": False,
         "petstore_kubeconfig": str(cluster.kubeconfig),
         "petstore_verify_report_dir": str(tmp_path / "report"),
         **extra,
