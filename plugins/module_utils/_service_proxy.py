@@ -27,6 +27,7 @@ from ansible_collections.mcpmesh.platform.plugins.module_utils._text import cut,
 
 _DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
+_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _PORT_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 # What may stay as it is in the path and query (RFC 3986 pchar, "/", "?" and "%" of escapes the caller made).
 _SAFE = "/?=&%:@!$'()*+,;-._~"
@@ -37,13 +38,35 @@ _SERVER_ERROR = re.compile(r"^Error from server(?: \((?P<reason>[A-Za-z]+)\))?: 
 
 def proxy_url(namespace: str, service: str, port, path: str) -> str:
     """The service-proxy URL; ValueError naming what is wrong with an argument."""
-    if not isinstance(namespace, str) or len(namespace) > 63 or not _DNS1123_LABEL.match(namespace):
-        raise ValueError(f"namespace {cut(str(namespace), 80)!r} is not a namespace name (lower-case letters, digits "
-                         "and '-', at most 63)")
+    _namespace(namespace)
     if not isinstance(service, str) or len(service) > 63 or not _DNS1035_LABEL.match(service):
         raise ValueError(f"service {cut(str(service), 80)!r} is not a Service name (a lower-case letter first, then "
                          "letters, digits and '-', at most 63)")
-    port_text = _port(port)
+    return f"/api/v1/namespaces/{namespace}/services/{service}:{_port(port)}/proxy/{_path(path)}"
+
+
+def pod_proxy_url(namespace: str, pod: str, port, path: str) -> str:
+    """The pod-proxy URL (one pod, not the Service's choice); ValueError naming what is wrong with an argument.
+
+    The API server joins the pod's IP with the port as it is, so the port must be the container port's number.
+    """
+    _namespace(namespace)
+    if not isinstance(pod, str) or len(pod) > 253 or not _DNS1123_SUBDOMAIN.match(pod):
+        raise ValueError(f"pod {cut(str(pod), 80)!r} is not a pod name (lower-case letters, digits, '-' and '.', "
+                         "at most 253)")
+    if isinstance(port, bool) or not (isinstance(port, int) or (isinstance(port, str) and port.isdigit())):
+        raise ValueError(f"port {cut(str(port), 40)!r} must be the container port's number for a pod (the API server "
+                         "does not resolve port names there)")
+    return f"/api/v1/namespaces/{namespace}/pods/{pod}:{_port(port)}/proxy/{_path(path)}"
+
+
+def _namespace(namespace) -> None:
+    if not isinstance(namespace, str) or len(namespace) > 63 or not _DNS1123_LABEL.match(namespace):
+        raise ValueError(f"namespace {cut(str(namespace), 80)!r} is not a namespace name (lower-case letters, digits "
+                         "and '-', at most 63)")
+
+
+def _path(path) -> str:
     if not isinstance(path, str):
         raise ValueError("path must be a string")
     if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in path):
@@ -53,7 +76,7 @@ def proxy_url(namespace: str, service: str, port, path: str) -> str:
     route = path.split("?", 1)[0]
     if any(segment in (".", "..") for segment in route.split("/")):
         raise ValueError("path holds a '.' or '..' segment; give the backend's path as it is")
-    return f"/api/v1/namespaces/{namespace}/services/{service}:{port_text}/proxy/{quote(path.lstrip('/'), safe=_SAFE)}"
+    return quote(path.lstrip("/"), safe=_SAFE)
 
 
 def _port(port) -> str:
@@ -70,7 +93,7 @@ def _port(port) -> str:
                      "(lower-case letters, digits and '-', at most 15)")
 
 
-def classify_failure(stderr: str, stdout: str, service: str, namespace: str) -> tuple[str, str]:
+def classify_failure(stderr: str, stdout: str, service: str, namespace: str, kind: str = "Service") -> tuple[str, str]:
     """``("not_found", line)`` when the backend answered 404, else ``("error", what to tell the user)``."""
     line = last_line(stderr) or last_line(stdout) or "kubectl printed nothing"
     match = _SERVER_ERROR.match(line)
@@ -79,6 +102,9 @@ def classify_failure(stderr: str, stdout: str, service: str, namespace: str) -> 
         if re.match(r'^services? "[^"]*" not found', message):
             return "error", (f"the Service {service} does not exist in namespace {namespace} ({line}); check the "
                              "names, and that the backend was deployed")
+        if re.match(r'^pods? "[^"]*" not found', message):
+            return "error", (f"the pod {service} does not exist in namespace {namespace} ({line}); it may have been "
+                             "replaced: list the pods again")
         if re.match(r'^namespaces? "[^"]*" not found', message):
             return "error", f"the namespace {namespace} does not exist ({line})"
         return NOT_FOUND, line
@@ -86,10 +112,12 @@ def classify_failure(stderr: str, stdout: str, service: str, namespace: str) -> 
         return "error", (f"the Service {service} has no ready pod behind it ({line}); check the backend's pods are "
                          "Ready and its selector matches them")
     if reason == "ServiceUnavailable":
-        return "error", (f"the API server could not reach a pod of the Service {service} ({line}); check the pod "
+        target = f"the pod {service}" if kind == "pod" else f"a pod of the Service {service}"
+        return "error", (f"the API server could not reach {target} ({line}); check the pod "
                          "listens on that port and that no network policy or Linkerd policy refuses the API server")
     if reason == "Forbidden":
-        return "error", f"not allowed ({line}); the user needs the verb on services/proxy in namespace {namespace}"
+        resource = "pods/proxy" if kind == "pod" else "services/proxy"
+        return "error", f"not allowed ({line}); the user needs the verb on {resource} in namespace {namespace}"
     if reason in ("InternalError", "BadRequest", "MethodNotAllowed", "Invalid", "Conflict", "Timeout", "Unknown"):
         return "error", f"the backend (or the API server) answered an error: {line}"
     if line.startswith("The connection to the server") or line.startswith("Unable to connect to the server"):

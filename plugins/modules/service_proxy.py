@@ -5,7 +5,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 module: service_proxy
-short_description: GET or DELETE a path of a Service through the Kubernetes API server's service proxy
+short_description: GET or DELETE a path of a Service (or of one pod) through the Kubernetes API server's proxy
 version_added: 0.1.0
 description:
   - Sends C(GET) or C(DELETE) to O(path) of a Service, from inside the cluster, through the API server's service
@@ -37,11 +37,19 @@ options:
     type: str
     required: true
   service:
-    description: The Service's name.
+    description:
+      - The Service's name. One of O(service) and O(pod) is required.
     type: str
-    required: true
+  pod:
+    description:
+      - A pod's name, to reach that very pod through the API server's pod proxy
+        (C(/api/v1/namespaces/<namespace>/pods/<pod>:<port>/proxy/<path>)) instead of the pod the Service picks; for
+        example to read every replica of a backend that keeps its data per replica. One of O(service) and O(pod) is
+        required.
+      - The port is then the container port's number (the API server does not resolve port names for pods).
+    type: str
   port:
-    description: The Service port, as a number (V(8080)) or its name (V(http)).
+    description: The Service port, as a number (V(8080)) or its name (V(http)); with O(pod), the container port's number.
     type: raw
     required: true
   path:
@@ -79,6 +87,14 @@ EXAMPLES = r"""
       - backend_pet.status == 'ok'
       - backend_pet.json.name == marker_name
     fail_msg: The MCP server did not write to the in-cluster backend; it is not using SERVICE_URL.
+
+- name: Read the marker pet from one replica of the backend (pod proxy).
+  mcpmesh.platform.service_proxy:
+    namespace: petstore
+    pod: petstore-6c9f8d7b5-x2k4p
+    port: 8080
+    path: "api/v3/pet/{{ marker_id }}"
+  register: replica_pet
 
 - name: Delete the marker pet.
   mcpmesh.platform.service_proxy:
@@ -142,17 +158,22 @@ def parse_json(text: str):
 def main() -> None:
     module = new_module(AnsibleModule, dict(
         namespace=dict(type="str", required=True),
-        service=dict(type="str", required=True),
+        service=dict(type="str"),
+        pod=dict(type="str"),
         port=dict(type="raw", required=True),
         path=dict(type="str", required=True),
         method=dict(type="str", choices=["GET", "DELETE"], default="GET"),
         timeout=dict(type="int", default=30),
         kubectl_path=dict(type="path"),
         **K8S_ARG_SPEC,
-    ))
+    ), mutually_exclusive=[("service", "pod")], required_one_of=[("service", "pod")])
     params = module.params
+    kind, target = ("pod", params["pod"]) if params["pod"] else ("Service", params["service"])
     try:
-        url = _service_proxy.proxy_url(params["namespace"], params["service"], params["port"], params["path"])
+        if kind == "pod":
+            url = _service_proxy.pod_proxy_url(params["namespace"], target, params["port"], params["path"])
+        else:
+            url = _service_proxy.proxy_url(params["namespace"], target, params["port"], params["path"])
     except ValueError as exc:
         module.fail_json(msg=f"{exc}.")
     if not 1 <= params["timeout"] <= 3600:
@@ -175,8 +196,8 @@ def main() -> None:
         result.update(status=_service_proxy.OK, changed=delete, body=_text.clean(run.stdout, BODY_LIMIT),
                       truncated=len(run.stdout) > BODY_LIMIT, json=parse_json(run.stdout))
         module.exit_json(**result)
-    kind, message = _service_proxy.classify_failure(run.stderr, run.stdout, params["service"], params["namespace"])
-    if kind == _service_proxy.NOT_FOUND:
+    verdict, message = _service_proxy.classify_failure(run.stderr, run.stdout, target, params["namespace"], kind)
+    if verdict == _service_proxy.NOT_FOUND:
         result["status"] = _service_proxy.NOT_FOUND
         module.exit_json(**result)
     kubectl.fail(f"{params['method']} {url} failed: {message}.", run, **result)

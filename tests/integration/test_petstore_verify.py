@@ -241,6 +241,7 @@ class Cluster:
         self.stat = "stat-from-host.json"
         self.service = "petstore/petstore:8080"  # the Service the API server knows (namespace/name:port)
         self.service_backend = service_backend
+        self.pods: dict[str, str] = {}  # "<ns>/<pod>:<port>" -> the backend the pod proxy forwards to
         api.objects[("petstore", "pods")] = [pod("petstore-6d5f7c9b8-x2k4q", "petstore")]
         api.objects[("cosmonic-system", "deployments")] = [
             deployment("envoy", "cosmonic-system", {"app.kubernetes.io/name": "envoy"}),
@@ -257,6 +258,7 @@ class Cluster:
             "STANDIN_STAT": self.stat,
             "STANDIN_SERVICE": self.service,
             "STANDIN_SERVICE_URL": self.service_backend.base,
+            "STANDIN_PODS": json.dumps(self.pods),
         }
 
     def calls(self, cli: str) -> list[str]:
@@ -342,6 +344,8 @@ def run_full(tmp_path: Path, url: str, cluster: Cluster, *args: str, **extra) ->
         "petstore_verify_load_concurrency": 4,
         "petstore_verify_edges_timeout": 0,
         "petstore_verify_traffic_timeout": 0,
+        # Deleting pods needs a kubectl that lists and deletes them: test_petstore_disruption.py has one.
+        "petstore_verify_disruption": False,
         "petstore_kubeconfig": str(cluster.kubeconfig),
         "petstore_verify_report_dir": str(tmp_path / "report"),
         **extra,
@@ -452,23 +456,55 @@ def test_whole_verification_passes_on_a_healthy_stack(tmp_path, backend, cluster
         "success_rate": 1.0, "p50_ms": 2.0, "p99_ms": 9.0, "meshed_ratio": 1.0}, backend_row
 
 
+def two_replicas(cluster: Cluster, first: Backend, second: Backend) -> None:
+    """The backend at two replicas, each its own store (petstore3 keeps its pets in memory, per replica)."""
+    cluster.api.objects[("petstore", "pods")] = [pod("petstore-6d5f7c9b8-aaaaa", "petstore"),
+                                                 pod("petstore-6d5f7c9b8-bbbbb", "petstore")]
+    cluster.pods = {"petstore/petstore-6d5f7c9b8-aaaaa:8080": first.base,
+                    "petstore/petstore-6d5f7c9b8-bbbbb:8080": second.base}
+
+
+def pod_reads(cluster: Cluster) -> list[str]:
+    return [c for c in cluster.calls("kubectl") if " get --raw " in f" {c} " and "/pods/" in c]
+
+
 def test_marker_not_in_the_in_cluster_backend_fails_saying_service_url(tmp_path, backend, cluster, start_server):
-    """The MCP server writes to another store (the public demo store, here a second backend): it must fail."""
-    with Backend() as public_store:
+    """The MCP server writes to another store (the public demo store, here a third backend): it must fail,
+    after reading through each of the two backend replicas."""
+    with Backend() as public_store, Backend() as other_replica:
+        two_replicas(cluster, backend, other_replica)
         server = start_server(service_url=public_store.url)
-        # Two backend replicas: the read is repeated (each replica keeps its own pets) before the verdict.
         res = run_full(tmp_path, server.url, cluster, petstore_verify_traffic=False, petstore_verify_edges=False,
                        petstore_backend_replicas=2)
         assert res.rc != 0, res
         assert "Marker pet not found in the in-cluster backend" in res.flat, res
         assert "the MCP server is not using SERVICE_URL" in res.flat, res
-        assert "(read 8 times: 2 replicas, each with its own pets)" in res.flat, res
-        reads = [c for c in cluster.calls("kubectl") if " get --raw " in f" {c} "]
-        assert len(reads) == 8 + 1, reads  # 8 reads before the verdict, 1 after the clean-up
-        # Nothing left behind, in either store: the MCP delete removed it where the server wrote it.
-        assert public_store.markers() == [] and backend.markers() == []
+        assert ("replica petstore-6d5f7c9b8-aaaaa:8080: not_found, replica petstore-6d5f7c9b8-bbbbb:8080: not_found "
+                "(read through each of the 2 replicas, each with its own pets)") in res.flat, res
+        assert len(pod_reads(cluster)) == 2 + 2, pod_reads(cluster)  # each replica once, and again after the clean-up
+        # Nothing left behind, in any store: the MCP delete removed it where the server wrote it.
+        assert public_store.markers() == [] and backend.markers() == [] and other_replica.markers() == []
         assert any(r.split("?")[0] == "POST /api/v3/pet" for r in public_store.requests)
-        assert not any(r.startswith("POST") for r in backend.requests)
+        assert not any(r.startswith("POST") for r in backend.requests + other_replica.requests)
+
+
+def test_with_two_backend_replicas_the_marker_is_found_in_the_replica_that_holds_it(tmp_path, backend, cluster,
+                                                                                    start_server):
+    """The MCP server writes to one replica (here the second, by its SERVICE_URL): every replica is read through
+    the pod proxy, the one that holds the pet is named, and the pet is gone from both afterwards."""
+    with Backend() as first_replica:
+        two_replicas(cluster, first_replica, backend)
+        server = start_server()
+        res = run_full(tmp_path, server.url, cluster, petstore_verify_traffic=False, petstore_verify_edges=False,
+                       petstore_backend_replicas=2)
+        assert res.rc == 0, res
+        assert "In-cluster backend path proven" in res.flat, res
+        assert "(replica petstore-6d5f7c9b8-bbbbb:8080 of 2 replicas read)" in res.flat, res
+        reads = pod_reads(cluster)
+        assert any("/pods/petstore-6d5f7c9b8-aaaaa:8080/proxy/api/v3/pet/" in c for c in reads), reads
+        assert any("/pods/petstore-6d5f7c9b8-bbbbb:8080/proxy/api/v3/pet/" in c for c in reads), reads
+        assert not any("/services/" in c for c in cluster.calls("kubectl")), cluster.calls("kubectl")
+        assert backend.markers() == [] and first_replica.markers() == []
 
 
 def test_a_marker_written_before_a_failure_is_deleted(tmp_path, backend, cluster, start_server):
@@ -499,7 +535,7 @@ def test_the_service_proxy_deletes_a_marker_the_mcp_delete_left(tmp_path, backen
     res = run_full(tmp_path, server.url, cluster, petstore_verify_traffic=False, petstore_verify_edges=False,
                    petstore_verify_expected_tools=tools)
     assert res.rc == 0, res
-    assert "it was deleted through the service proxy instead" in res.flat, res
+    assert "it was deleted through the API server's proxy instead (Service petstore:8080)" in res.flat, res
     assert any(" delete --raw " in f" {c} " for c in cluster.calls("kubectl")), cluster.calls("kubectl")
     assert backend.markers() == []
 

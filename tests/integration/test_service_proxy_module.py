@@ -106,6 +106,7 @@ def test_a_huge_binary_body_is_bounded_and_cleaned(tmp_path, bin_dir):
     ({"service": "Petstore"}, "not a Service name"),
     ({"timeout": 0}, "give 1 to 3600 seconds"),
     ({"method": "POST"}, "value of method must be one of"),
+    ({"pod": "petstore-1"}, "mutually exclusive"),
 ])
 def test_bad_options_are_refused_before_running(tmp_path, bin_dir, args, message):
     write(bin_dir, "kubectl", [Reply(stdout=FIXTURES / "get-pet-found.stdout")])
@@ -119,3 +120,13 @@ def test_a_kubectl_path_that_is_not_a_program_is_reported(tmp_path, bin_dir):
     res = run(tmp_path, dict(PET, kubectl_path=str(tmp_path / "no-such-kubectl")))
     assert res.rc == 2, res
     assert "kubectl_path is" in res.stdout and "which is not an executable file" in res.stdout
+
+
+def test_a_pod_is_read_through_the_pod_proxy(tmp_path, bin_dir):
+    write(bin_dir, "kubectl", [Reply(stdout=FIXTURES / "get-pet-found.stdout")])
+    args = {k: v for k, v in PET.items() if k != "service"}
+    res = run(tmp_path, dict(args, pod="petstore-6c9f8d7b5-x2k4p"))
+    assert res.rc == 0, res
+    url = "/api/v1/namespaces/petstore/pods/petstore-6c9f8d7b5-x2k4p:8080/proxy/api/v3/pet/4711"
+    assert res.result["url"] == url and res.result["json"]["id"] == 4711
+    assert calls(bin_dir, "kubectl") == [f"--request-timeout=30s get --raw {url}"]

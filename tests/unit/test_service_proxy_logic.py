@@ -78,3 +78,32 @@ def test_unknown_failure_is_quoted_cleaned_and_bounded():
 
 def test_nothing_printed():
     assert sp.classify_failure("", "", "s", "n") == ("error", "kubectl printed nothing")
+
+
+# The pod proxy: one replica, not the Service's pick (the marker pet is read through every backend replica).
+
+def test_pod_proxy_url():
+    assert sp.pod_proxy_url("petstore", "petstore-6c9f8d7b5-x2k4p", 8080, "api/v3/pet/4711") == (
+        "/api/v1/namespaces/petstore/pods/petstore-6c9f8d7b5-x2k4p:8080/proxy/api/v3/pet/4711")
+    assert sp.pod_proxy_url("petstore", "web-0.a", "8080", "/") == "/api/v1/namespaces/petstore/pods/web-0.a:8080/proxy/"
+
+
+@pytest.mark.parametrize("pod, port, path, says", [
+    ("Petstore-1", 8080, "x", "not a pod name"),
+    ("a" * 254, 8080, "x", "not a pod name"),
+    ("p", "http", "x", "container port's number"),
+    ("p", True, "x", "container port's number"),
+    ("p", 0, "x", "not between 1 and 65535"),
+    ("p", 8080, "a/../b", "'..' segment"),
+])
+def test_pod_proxy_url_refuses(pod, port, path, says):
+    with pytest.raises(ValueError, match=says):
+        sp.pod_proxy_url("petstore", pod, port, path)
+
+
+def test_classify_failure_for_a_pod_names_the_pod_and_its_proxy_resource():
+    assert "the pod p-1 does not exist" in sp.classify_failure(
+        'Error from server (NotFound): pods "p-1" not found', "", "p-1", "petstore", "pod")[1]
+    assert "could not reach the pod p-1" in sp.classify_failure(
+        (FIXTURES / "pod-refused.stderr").read_text(), "", "p-1", "petstore", "pod")[1]
+    assert "pods/proxy" in sp.classify_failure((FIXTURES / "forbidden.stderr").read_text(), "", "p-1", "petstore", "pod")[1]
