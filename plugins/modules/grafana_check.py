@@ -36,7 +36,7 @@ options:
     default: []
     suboptions:
       name:
-        description: The query's name (its C(refId)); the key of its entry in RV(results).
+        description: The query's name (its C(refId)); the key of its entry in RV(answers).
         type: str
         required: true
       expr:
@@ -89,7 +89,7 @@ EXAMPLES = r"""
 
 - name: Show the number of series.
   ansible.builtin.debug:
-    msg: "{{ grafana.results.petstore_series.series }} series, Grafana {{ grafana.health.version }}"
+    msg: "{{ grafana.answers.petstore_series.series }} series, Grafana {{ grafana.health.version }}"
 """
 
 RETURN = r"""
@@ -111,7 +111,7 @@ health:
       description: The commit Grafana was built from.
       type: str
   sample: {ok: true, version: 13.2.0, database: ok, commit: 0a1b2c3}
-results:
+answers:
   description: Per query name, the number of series returned, the first series' last value (null when none or NaN), up to ten label sets, and the error Grafana gave.
   returned: always
   type: dict
@@ -214,7 +214,7 @@ def main() -> None:
             results, found = _grafana.query_results(status, text, queries)
             problems += found
 
-    out = dict(changed=False, health=judged, results=results, problems=problems)
+    out = dict(changed=False, health=judged, answers=results, problems=problems)
     if problems and params["fail_on_problems"]:
         hint = ("Check that Grafana runs and is reachable at that URL (the observability role maps it to the host; "
                 "kubectl -n <namespace> port-forward svc/<release> 3000:80 reaches it otherwise), that its data "
