@@ -16,9 +16,9 @@ pytestmark = pytest.mark.slow
 MODULE = "mcpmesh.platform.grafana_check"
 QUERIES = [
     {"name": "series", "expr": 'sum by (deployment) (rate(response_total{namespace="petstore"}[5m]))'},
-    {"name": "success", "expr": "s", "min_series": 0},
-    {"name": "p50", "expr": "p50", "min_series": 0},
-    {"name": "p99", "expr": "p99", "min_series": 0},
+    {"name": "success_rate", "expr": "s", "min_series": 0},
+    {"name": "p50_ms", "expr": "p50", "min_series": 0},
+    {"name": "p99_ms", "expr": "p99", "min_series": 0},
 ]
 CASES = {
     "ok": (200, "health-ok.json", 200, "ds-query-series.json"),
@@ -84,13 +84,13 @@ def test_healthy_grafana_with_series(runs):
     assert ok["problems"] == []
     assert ok["answers"]["series"]["series"] == 1
     assert ok["answers"]["series"]["labels"] == [{"deployment": "petstore", "namespace": "petstore"}]
-    assert (ok["answers"]["success"]["value"], ok["answers"]["p50"]["value"], ok["answers"]["p99"]["value"]) == (0.9995, 3.1, 48.5)
+    assert (ok["answers"]["success_rate"]["value"], ok["answers"]["p50_ms"]["value"], ok["answers"]["p99_ms"]["value"]) == (0.9995, 3.1, 48.5)
     # What was sent: the health GET, then one POST with every query through the data source uid.
     mine = [r for r in requests if r[0] == "ok" and r[4]]
     assert [(r[1], r[2]) for r in mine] == [("GET", "/api/health"), ("POST", "/api/ds/query")]
     body = mine[1][3]
     assert body["from"] == "now-10m" and body["to"] == "now"
-    assert [q["refId"] for q in body["queries"]] == ["series", "success", "p50", "p99"]
+    assert [q["refId"] for q in body["queries"]] == ["series", "success_rate", "p50_ms", "p99_ms"]
     assert all(q["datasource"] == {"uid": "prometheus"} and q["instant"] for q in body["queries"])
     assert mine[0][4].startswith("Basic ")  # basic authentication when a user is given
     assert "s3cret-pass" not in json.dumps(ok)
@@ -112,7 +112,7 @@ def test_no_series_fails_naming_the_query_and_what_to_do(runs):
     assert not report.get("failed")
     assert report["problems"] == ["query series: 0 series, at least 1 expected "
                                   '(sum by (deployment) (rate(response_total{namespace="petstore"}[5m])))']
-    assert report["answers"]["p50"]["value"] is None
+    assert report["answers"]["p50_ms"]["value"] is None
 
 
 @pytest.mark.parametrize("case, said", [

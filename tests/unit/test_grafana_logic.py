@@ -13,9 +13,9 @@ from ansible_collections.mcpmesh.platform.plugins.module_utils import _grafana
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "grafana"
 QUERIES = [{"name": "series", "expr": 'sum by (deployment) (rate(response_total{namespace="petstore"}[5m]))'},
-           {"name": "success", "expr": "s", "min_series": 1},
-           {"name": "p50", "expr": "p50", "min_series": 0},
-           {"name": "p99", "expr": "p99", "min_series": 0}]
+           {"name": "success_rate", "expr": "s", "min_series": 1},
+           {"name": "p50_ms", "expr": "p50", "min_series": 0},
+           {"name": "p99_ms", "expr": "p99", "min_series": 0}]
 
 
 def fixture(name: str) -> str:
@@ -59,7 +59,7 @@ def test_hostile_health_text_is_cut_and_cleaned():
 def test_query_body_asks_instant_queries_through_the_uid():
     body = _grafana.query_body("prometheus", QUERIES, "10m")
     assert body["from"] == "now-10m" and body["to"] == "now"
-    assert [q["refId"] for q in body["queries"]] == ["series", "success", "p50", "p99"]
+    assert [q["refId"] for q in body["queries"]] == ["series", "success_rate", "p50_ms", "p99_ms"]
     first = body["queries"][0]
     assert first["datasource"] == {"uid": "prometheus"}
     assert first["expr"] == QUERIES[0]["expr"]
@@ -85,16 +85,16 @@ def test_series_and_values_are_read_from_the_frames():
     assert problems == []
     assert results["series"] == {"series": 1, "value": 0.4, "labels": [{"deployment": "petstore", "namespace": "petstore"}],
                                  "error": None}
-    assert results["success"]["value"] == 0.9995
-    assert results["p50"]["value"] == 3.1
-    assert results["p99"]["value"] == 48.5
+    assert results["success_rate"]["value"] == 0.9995
+    assert results["p50_ms"]["value"] == 3.1
+    assert results["p99_ms"]["value"] == 48.5
 
 
 def test_no_traffic_yet_counts_no_series_and_names_the_query():
     results, problems = _grafana.query_results(200, fixture("ds-query-empty.json"), QUERIES)
     assert results["series"]["series"] == 0  # an empty frame holds no sample
-    assert results["success"]["series"] == 0  # no frame at all
-    assert results["p50"] == {"series": 1, "value": None, "labels": [{}], "error": None}  # NaN quantile
+    assert results["success_rate"]["series"] == 0  # no frame at all
+    assert results["p50_ms"] == {"series": 1, "value": None, "labels": [{}], "error": None}  # NaN quantile
     assert len(problems) == 2  # series and success want one; p50 and p99 ask for none
     assert problems[0].startswith("query series: 0 series, at least 1 expected")
     assert "response_total" in problems[0]
@@ -109,7 +109,7 @@ def test_a_failed_query_passes_on_prometheus_message():
 def test_a_refused_request_quotes_grafanas_message():
     results, problems = _grafana.query_results(404, fixture("ds-query-no-datasource.json"), QUERIES[:2])
     assert problems == ["/api/ds/query answered HTTP 404: Data source not found"]
-    assert results["success"]["error"] == "no answer"
+    assert results["success_rate"]["error"] == "no answer"
 
 
 def test_a_query_missing_from_the_answer_is_a_problem():
