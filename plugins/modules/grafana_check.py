@@ -125,11 +125,12 @@ problems:
   sample: ["query petstore_series: 0 series, at least 1 expected (sum by (deployment) (response_total{namespace=\"petstore\"}))"]
 """
 
+import http.client
 import json
 from urllib.error import HTTPError, URLError
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.urls import open_url
+from ansible.module_utils.urls import ConnectionError as UrlsConnectionError, open_url
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _grafana, _text
 
@@ -152,10 +153,10 @@ def request(module, method: str, url: str, body=None) -> tuple[int | None, str, 
     except HTTPError as exc:
         try:
             text = exc.read(BODY_LIMIT).decode("utf-8", errors="replace")
-        except Exception:  # pylint: disable=broad-except
+        except (OSError, ValueError, http.client.HTTPException):
             text = ""
         return exc.code, text, None
-    except (URLError, OSError, ValueError) as exc:
+    except (URLError, OSError, ValueError, http.client.HTTPException, UrlsConnectionError) as exc:
         reason = getattr(exc, "reason", exc)
         return None, "", _text.cut(_text.strip_control(str(reason), keep_newlines=False), 200)
 
