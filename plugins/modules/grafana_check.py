@@ -112,7 +112,9 @@ health:
       type: str
   sample: {ok: true, version: 13.2.0, database: ok, commit: 0a1b2c3}
 answers:
-  description: Per query name, the number of series returned, the first series' last value (null when none or NaN), up to ten label sets, and the error Grafana gave.
+  description:
+    - Per query name, the number of series returned, the first series' last value (null when none or NaN), up to ten
+      label sets, and the error Grafana gave.
   returned: always
   type: dict
   sample:

@@ -34,7 +34,7 @@ class StandInGrafana(LocalHTTPServer):
                 self.wfile.write(body)
 
             def route(self, method: str) -> None:
-                case, _, rest = self.path.lstrip("/").partition("/")
+                case, _sep, rest = self.path.lstrip("/").partition("/")
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
                 owner.requests.append((case, method, "/" + rest, json.loads(raw) if raw else None,

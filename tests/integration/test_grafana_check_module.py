@@ -71,13 +71,13 @@ def runs(tmp_path_factory):
 
 
 def test_all_cases_ran(runs):
-    results, _, run = runs
+    results, run = runs[0], runs[2]
     assert run.rc == 0, run
     assert len(results) == 13, run
 
 
 def test_healthy_grafana_with_series(runs):
-    results, requests, _ = runs
+    results, requests = runs[0], runs[1]
     ok = results["ok"]
     assert not ok.get("failed") and ok["changed"] is False
     assert ok["health"] == {"ok": True, "version": "13.2.0", "database": "ok", "commit": "5b85c4c2fc"}
@@ -97,13 +97,13 @@ def test_healthy_grafana_with_series(runs):
 
 
 def test_health_only_sends_no_query(runs):
-    results, requests, _ = runs
+    results, requests = runs[0], runs[1]
     assert results["health-only"]["answers"] == {} and results["health-only"]["problems"] == []
     assert [r[1] for r in requests if r[0] == "ok" and not r[4]].count("POST") == 1  # check-mode's, not health-only's
 
 
 def test_no_series_fails_naming_the_query_and_what_to_do(runs):
-    results, _, _ = runs
+    results = runs[0]
     empty = results["empty"]
     assert empty["failed"]
     assert "query series: 0 series, at least 1 expected" in empty["msg"]
@@ -125,20 +125,20 @@ def test_no_series_fails_naming_the_query_and_what_to_do(runs):
     ("twice", "is given twice"),
 ])
 def test_failures_say_what_was_answered(runs, case, said):
-    results, _, _ = runs
+    results = runs[0]
     assert results[case]["failed"], results[case]
     assert said in results[case]["msg"]
     assert "Traceback" not in results[case]["msg"]
 
 
 def test_hostile_answers_are_cleaned_and_bounded(runs):
-    results, _, _ = runs
+    results = runs[0]
     hostile = results["hostile"]
     assert hostile["health"]["ok"]
     assert "\x1b" not in hostile["health"]["version"] and len(hostile["health"]["version"]) < 200
 
 
 def test_check_mode_still_asks(runs):
-    results, _, _ = runs
+    results = runs[0]
     assert results["check-mode"]["answers"]["series"]["series"] == 1
     assert results["check-mode"]["changed"] is False

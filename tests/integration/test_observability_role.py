@@ -49,9 +49,8 @@ BAD = {"observability_namespace": "Not_A_Name", "observability_grafana_node_port
 
 
 def keep(name: str, value: str, folder: Path) -> dict:
-    return {"name": f"Keep {name}.", "ansible.builtin.copy": {"content": value, "dest": str(folder / f"{name}.json"),
-                                                            "mode": "0600"}, "check_mode": False,
-            "changed_when": False}
+    copy = {"content": value, "dest": str(folder / f"{name}.json"), "mode": "0600"}
+    return {"name": f"Keep {name}.", "ansible.builtin.copy": copy, "check_mode": False, "changed_when": False}
 
 
 @pytest.fixture(scope="module")

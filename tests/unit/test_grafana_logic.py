@@ -122,7 +122,7 @@ def test_labels_are_bounded():
     frames = [{"schema": {"fields": [{"type": "time"}, {"type": "number", "labels": {"pod": f"p{i}"}}]},
                "data": {"values": [[1], [i]]}} for i in range(30)]
     body = json.dumps({"results": {"series": {"frames": frames}}})
-    results, _ = _grafana.query_results(200, body, QUERIES[:1])
+    results = _grafana.query_results(200, body, QUERIES[:1])[0]
     assert results["series"]["series"] == 30
     assert len(results["series"]["labels"]) == _grafana.LABEL_LIMIT
     assert results["series"]["value"] == 0.0
