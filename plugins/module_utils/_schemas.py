@@ -13,10 +13,12 @@ from ansible_collections.mcpmesh.platform.plugins.module_utils import (
     _schemas_gateway,
     _schemas_linkerd,
     _schemas_metallb,
+    _schemas_observability,
     _schemas_policy,
 )
 
-_AREAS = (_schemas_metallb, _schemas_linkerd, _schemas_cosmonic, _schemas_policy, _schemas_gateway)
+_AREAS = (_schemas_metallb, _schemas_linkerd, _schemas_cosmonic, _schemas_policy, _schemas_gateway,
+          _schemas_observability)
 
 CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {}
 HELM_VALUES: dict[str, dict] = {}

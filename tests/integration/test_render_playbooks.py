@@ -24,7 +24,7 @@ pytestmark = pytest.mark.slow
 FAKE_COSMONIC = "fake-cosmonic-licence-6f1c2a9d"
 FAKE_BUOYANT = "fake-buoyant-licence-0b7e44c1"
 ENV = {"COSMONIC_LICENSE_KEY": FAKE_COSMONIC, "BUOYANT_LICENSE": FAKE_BUOYANT}
-STACK = ("kind", "metallb", "linkerd", "cosmonic", "petstore")
+STACK = ("kind", "metallb", "linkerd", "cosmonic", "petstore", "observability")
 
 
 def render_only(artifacts: Path) -> dict:
@@ -96,6 +96,7 @@ def test_artifacts_validate_again(site_runs, artifacts, tmp_path):
             {"path": str(artifacts / "cosmonic" / "hostgroup-values.yml"), "chart": "cosmonic-control-hostgroup"},
             {"path": str(artifacts / "petstore" / "mcp-values.yml"), "chart": "http-trigger"},
             {"path": str(artifacts / "cosmonic" / "mesh.yml"), "chart": "cosmonic-mesh"},
+            {"path": str(artifacts / "observability" / "grafana-values.yml"), "chart": "grafana"},
         ],
         "forbidden": [FAKE_COSMONIC, FAKE_BUOYANT],
     })
