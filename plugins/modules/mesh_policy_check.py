@@ -380,8 +380,9 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import (_artifacts, _policy, _policy_discovery, _resilience,
-                                                                  _schemas_policy)
+from ansible_collections.mcpmesh.platform.plugins.module_utils import (
+    _artifacts, _policy, _policy_discovery, _resilience, _schemas_policy,
+)
 from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import new_module, read_text
 
 try:

@@ -221,7 +221,7 @@ class Disruptor:
         started = time.monotonic()
         self.done.append(entry)
         p = self.module.params
-        last, _ = _deadline.poll(lambda: _disruption.recovery(self.pods(target), victim["name"], before),
+        last, _attempts = _deadline.poll(lambda: _disruption.recovery(self.pods(target), victim["name"], before),
                                  p["wait_timeout"], p["poll_interval"], done=lambda r: r["recovered"])
         if not last["recovered"]:
             self.fail(f"{target['name']}: after deleting pod {victim['name']}, {len(last['ready'])} of the "

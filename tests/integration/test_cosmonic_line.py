@@ -329,7 +329,7 @@ def test_default_line_maps_traefik_s_nodeports_from_the_chosen_host_port(line_04
     assert result.rc == 0, result
     kind = load(artifacts / "kind" / "cluster.yml")
     mappings = [(m["hostPort"], m["containerPort"]) for m in kind["nodes"][0]["extraPortMappings"]]
-    assert mappings == [(8080, 30080), (443, 30443)]
+    assert mappings == [(8080, 30080), (443, 30443), (3000, 30300)]  # the last: Grafana (observability role)
 
 
 @pytest.mark.slow
@@ -353,7 +353,7 @@ def test_host_port_reaches_preflight_the_probe_and_the_access_points(line_04):
     result = line_04[0]
     assert result.rc == 0, result
     out = flat(result.stdout)
-    assert "would also check that host port(s) 8080, 443 are free" in out, result
+    assert "would also check that host port(s) 8080, 443, 3000 are free" in out, out[:20000]
     assert "through http://localhost:8080/v1/mcp" in out, result  # the petstore role's probe URL
     assert "MCP endpoint: http://localhost:8080/v1/mcp with header Host: petstore-mcp.localhost.cosmonic.sh" in out, result
     assert "URL: http://petstore-mcp.localhost.cosmonic.sh:8080/v1/mcp" in out, result
@@ -387,7 +387,7 @@ def test_seed_line_runs_v020_honestly(line_03):
     result, artifacts = line_03
     assert result.rc == 0, result
     kind = load(artifacts / "kind" / "cluster.yml")
-    assert [(m["hostPort"], m["containerPort"]) for m in kind["nodes"][0]["extraPortMappings"]] == [(80, 30950)]
+    assert [(m["hostPort"], m["containerPort"]) for m in kind["nodes"][0]["extraPortMappings"]] == [(80, 30950), (3000, 30300)]
     control = load(artifacts / "cosmonic" / "control-values.yml")
     assert control == {"envoy": {"service": {"type": "NodePort", "httpNodePort": 30950}}}
     values = load(artifacts / "petstore" / "mcp-values.yml")

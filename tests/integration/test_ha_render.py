@@ -59,7 +59,7 @@ def validate(obj: dict) -> None:
 
 
 def test_the_mcp_server_runs_two_replicas_through_the_chart_s_own_value(defaults):
-    _, artifacts = defaults
+    _result, artifacts = defaults
     values = yaml.safe_load((artifacts / "petstore" / "mcp-values.yml").read_text())
     assert values["replicas"] == 2
     upstream = UPSTREAM / "http-trigger-0.1.2" / "values.yaml"

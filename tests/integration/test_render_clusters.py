@@ -89,7 +89,7 @@ def many(tmp_path_factory):
     return site, verify, teardown, root
 
 
-HOSTS = {"east": ("mcpmesh-east", 8080, 8443), "west": ("mcpmesh-west", 8081, 8444)}
+HOSTS = {"east": ("mcpmesh-east", 8080, 8443, 3000), "west": ("mcpmesh-west", 8081, 8444, 3001)}
 
 
 def test_the_example_inventory_sets_up_every_cluster(many):
@@ -122,11 +122,11 @@ def test_each_cluster_has_its_own_artifact_tree_and_nothing_is_shared(many):
 
 def test_the_kind_clusters_differ_in_name_and_host_ports(many):
     root = many[3]
-    for host, (name, http, https) in HOSTS.items():
+    for host, (name, http, https, grafana) in HOSTS.items():
         config = yaml.safe_load((root / name / "kind" / "cluster.yml").read_text())
         assert config["name"] == name
         ports = {(m["hostPort"], m["containerPort"]) for m in config["nodes"][0]["extraPortMappings"]}
-        assert ports == {(http, 30080), (https, 30443)}, (host, ports)
+        assert ports == {(http, 30080), (https, 30443), (grafana, 30300)}, (host, ports)
 
 
 def pool(path: Path) -> list:

@@ -50,10 +50,10 @@ def outcome(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("traffic-split")
     bin_dir = tmp / "bin"
     bin_dir.mkdir()
-    replies = [reply for _, consumed in CASES.values() for reply in consumed]
+    replies = [reply for _args, consumed in CASES.values() for reply in consumed]
     write(bin_dir, "linkerd", replies)
     tasks = []
-    for case, (args, _) in CASES.items():
+    for case, (args, _consumed) in CASES.items():
         tasks.append({"name": f"Case {case}.", "mcpmesh.platform.traffic_split": {**BASE, **args},
                       "register": f"r_{case}", "ignore_errors": True, "check_mode": case in CHECK_MODE})
     results = {case: f"{{{{ r_{case} }}}}" for case in CASES}
@@ -123,4 +123,4 @@ def test_wrong_options_are_refused_before_the_cli_runs(outcome):
     assert "time_window is 'a minute'" in outcome["results"]["bad_window"]["msg"]
     assert "give the client workload as <type>/<name>" in outcome["results"]["bad_resource"]["msg"]
     # One call per reply consumed: the refused cases never ran the CLI.
-    assert len(outcome["calls"]) == sum(len(consumed) for _, consumed in CASES.values())
+    assert len(outcome["calls"]) == sum(len(consumed) for _args, consumed in CASES.values())

@@ -19,7 +19,7 @@ FRAGMENTS = {
 
 
 def fragment(name: str) -> dict:
-    module, _, variable = name.partition(".")
+    module, _dot, variable = name.partition(".")
     return yaml.safe_load(getattr(FRAGMENTS[module], variable or "DOCUMENTATION"))
 
 

@@ -147,6 +147,7 @@ def test_the_failing_server_answers_a_status_the_retry_policy_covers(retry_on, s
 def test_a_backend_without_timeout_or_retries_cannot_be_proven():
     assert _resilience.fault_problems({}) == ["no service of the graph has resilience settings: nothing to prove"]
     bare = {"service": "api", "settings": {"failure_accrual": "consecutive"}}
-    assert _resilience.fault_problems(bare) == ["api: no request timeout to prove (resilience.timeout)",
-                                               "api: no retries to prove (resilience.retry_on and retry_limit)"]
+    assert _resilience.fault_problems(bare) == [
+        "api: no request timeout to prove (resilience.timeout)",
+        "api: no retries to prove (resilience.retry_on and retry_limit)"]
     assert _resilience.fault_problems(RESILIENCE) == []

@@ -60,20 +60,20 @@ def test_a_route_not_in_use_is_said_so():
 
 def test_a_missing_canary_service_fails_on_its_success_rate():
     # The share is right (30 of 300), but every canary answer was a 500 from the client proxy.
-    _, problems = judged("canary-service-missing.json", min_success_rate=0.99)
+    _split, problems = judged("canary-service-missing.json", min_success_rate=0.99)
     assert len(problems) == 1 and "petstore-canary answered 0.0% of its requests successfully" in problems[0]
     assert judged("canary-service-missing.json", min_success_rate=0.0)[1] == []
 
 
 def test_too_few_requests_are_not_judged():
-    _, problems = judged("few-requests.json", min_requests=100)
+    _split, problems = judged("few-requests.json", min_requests=100)
     assert problems == ["12 request(s) seen on the route's backends in the window, fewer than the 100 needed to judge the split"]
     # With a bar the 12 requests clear, 1 of 12 (8 %) is within ten points of 10 %.
     assert judged("few-requests.json", min_requests=10)[1] == []
 
 
 def test_no_traffic_at_all():
-    _, problems = judged("empty.json")
+    _split, problems = judged("empty.json")
     assert problems and "0 request(s)" in problems[0]
     assert "default route" not in problems[0]
 
@@ -88,7 +88,7 @@ def test_promote_shift_all_to_the_canary():
 
 
 def test_a_backend_the_route_does_not_name_is_a_problem():
-    _, problems = judged("split-90-10.json", backends=[{"name": "petstore", "weight": 100}], tolerance=0.1)
+    _split, problems = judged("split-90-10.json", backends=[{"name": "petstore", "weight": 100}], tolerance=0.1)
     assert "backend petstore-canary took requests but the route does not name it" in problems
 
 
@@ -113,7 +113,7 @@ def test_requests_still_on_the_default_route_beside_the_route():
     rows = ts.parse_rows((FIXTURES / "split-90-10.json").read_text())
     rows += ts.parse_rows((FIXTURES / "default-route-only.json").read_text())
     seen = ts.observed(rows, "petstore", "petstore-split", 60)
-    _, problems = ts.judge(seen, ts.normalize_backends(WEIGHTS_90_10), 0.1, 100)
+    _split, problems = ts.judge(seen, ts.normalize_backends(WEIGHTS_90_10), 0.1, 100)
     assert any("still went by the default route" in p for p in problems)
 
 
@@ -175,7 +175,7 @@ def test_the_verdict_matches_the_arithmetic(stable, canary, weight, tolerance):
     seen = ts.observed(ts.parse_rows(json.dumps(rows)), "petstore", "r", 60)
     backends = ts.normalize_backends([{"name": "petstore", "weight": 100 - weight},
                                       {"name": "petstore-canary", "weight": weight}])
-    _, problems = ts.judge(seen, backends, tolerance, 1)
+    _split, problems = ts.judge(seen, backends, tolerance, 1)
     total = stable + canary
     if total == 0:
         assert problems and "0 request(s)" in problems[0]
@@ -190,8 +190,8 @@ RESOLVED = {"type": "ResolvedRefs", "status": "True", "reason": "ResolvedRefs", 
 
 def route(*conditions, controller=ts.POLICY_CONTROLLER, generation=2):
     return {"metadata": {"name": "petstore-split", "generation": generation},
-            "status": {"parents": [{"controllerName": controller, "parentRef": {"group": "core", "kind": "Service",
-                                                                                   "name": "petstore"},
+            "status": {"parents": [{"controllerName": controller,
+                                    "parentRef": {"group": "core", "kind": "Service", "name": "petstore"},
                                     "conditions": list(conditions)}]}}
 
 
