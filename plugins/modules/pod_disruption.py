@@ -222,7 +222,7 @@ class Disruptor:
         self.done.append(entry)
         p = self.module.params
         last, _attempts = _deadline.poll(lambda: _disruption.recovery(self.pods(target), victim["name"], before),
-                                 p["wait_timeout"], p["poll_interval"], done=lambda r: r["recovered"])
+                                         p["wait_timeout"], p["poll_interval"], done=lambda r: r["recovered"])
         if not last["recovered"]:
             self.fail(f"{target['name']}: after deleting pod {victim['name']}, {len(last['ready'])} of the "
                       f"{len(before)} pods were Ready again within {p['wait_timeout']} s (now: "
