@@ -61,3 +61,20 @@ def test_the_k8s_action_group_is_the_modules_using_a_kubernetes_fragment():
         if any(re.match(r"mcpmesh\.platform\._kubernetes(\.|$)", name) for name in listed):
             using.add(path.stem)
     assert using == group
+
+
+def test_the_literal_fragments_are_the_composed_ones():
+    """ansible-test's yamllint test needs literal strings in a fragment class; they must stay the composed values."""
+    import json as _json
+    from ansible_collections.mcpmesh.platform.plugins.doc_fragments import _attributes as att, _kubernetes as k8s
+    composed = {
+        (att, "DOCUMENTATION"): att.fragment(att.DESCRIBED),
+        (att, "MODULE"): att.fragment(att.DESCRIBED, att.SUPPORTED),
+        (att, "INFO_MODULE"): att.fragment(att.DESCRIBED, att.READ_ONLY),
+        (att, "ACTIONGROUP_K8S"): att.fragment(att.K8S_GROUP),
+        (k8s, "DOCUMENTATION"): _json.dumps({"options": k8s._OPTIONS, "attributes": att.K8S_GROUP}),
+        (k8s, "MODULE"): att.fragment(att.DESCRIBED, att.SUPPORTED, att.K8S_GROUP, options=k8s._OPTIONS),
+        (k8s, "INFO_MODULE"): att.fragment(att.DESCRIBED, att.READ_ONLY, att.K8S_GROUP, options=k8s._OPTIONS),
+    }
+    for (module, attr), text in composed.items():
+        assert _json.loads(getattr(module.ModuleDocFragment, attr)) == _json.loads(text), (module.__name__, attr)
