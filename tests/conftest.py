@@ -237,6 +237,48 @@ def _run_module_in_a_playbook(workdir: Path, module: str, args: dict, *extra: st
     return res
 
 
+def run_module_tasks(workdir: Path, module: str, tasks: dict[str, dict], *extra: str, env: dict[str, str] | None = None,
+                     via: str = "module", timeout: int = 300) -> tuple[PlaybookResult, dict[str, dict]]:
+    """Run ``module`` once per entry of ``tasks`` (key -> arguments), in order, as a play would.
+
+    Returns the run (``.stdout``/``.stderr`` of every run together) and each key's registered
+    result. A failing run fails only its own entry (as ``ignore_errors: true`` would); a
+    traceback anywhere fails the test. ``via`` is as for :func:`run_module`: ``"playbook"`` runs
+    one ``ansible-playbook`` with a task per entry, for checks of what the controller displays
+    (``no_log`` masking at ``-v``, warnings on stderr).
+    """
+    if via == "playbook":
+        result, results = _run_module_tasks_in_a_playbook(workdir, module, tasks, *extra, env=env or {}, timeout=timeout)
+    else:
+        runs, results = [], {}
+        for key, args in tasks.items():
+            run = run_module(workdir, module, args, *extra, env=env, via=via)
+            runs.append(run)
+            results[key] = run.result if run.result is not None else {"failed": True, "msg": run.stderr[-3000:]}
+        result = PlaybookResult(subprocess.CompletedProcess(
+            [module], 0, "".join(run.stdout for run in runs), "".join(run.stderr for run in runs)))
+        failed = sum(run.localhost["failed"] for run in runs)  # counted as a play counts ignored errors
+        result.recap = {"localhost": {"ok": len(runs) - failed, "changed": sum(run.localhost["changed"] for run in runs),
+                                      "unreachable": 0, "failed": 0, "skipped": 0, "rescued": 0, "ignored": failed}}
+    assert result.rc == 0, result
+    assert "Traceback" not in result.stdout + result.stderr, result
+    return result, results
+
+
+def _run_module_tasks_in_a_playbook(workdir: Path, module: str, tasks: dict[str, dict], *extra: str,
+                                    env: dict[str, str], timeout: int) -> tuple[PlaybookResult, dict[str, dict]]:
+    out = workdir / "results.json"
+    play_tasks = [{"name": f"Run {key}.", module: args, "register": key, "ignore_errors": True} for key, args in tasks.items()]
+    saved = "{" + ", ".join(f"'{key}': {key}" for key in tasks) + "}"
+    play_tasks.append({"name": "Save the results.", "check_mode": False, "changed_when": False,
+                       "ansible.builtin.copy": {"content": f"{{{{ {saved} | to_json }}}}", "dest": str(out), "mode": "0600"}})
+    playbook = workdir / "tasks.yml"
+    playbook.write_text(json.dumps([{"name": f"Run {module}.", "hosts": "localhost", "gather_facts": False,
+                                     "tasks": play_tasks}]))
+    result = run_playbook(playbook, *extra, env=env, timeout=timeout)
+    return result, (json.loads(out.read_text()) if out.exists() else {})
+
+
 @pytest.fixture
 def bin_dir(tmp_path):
     """An empty folder for stand-in CLIs; run_module(..., bin_dir=...) puts it first on PATH."""

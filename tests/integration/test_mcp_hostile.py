@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from conftest import run_playbook
+from conftest import run_module_tasks
 from mcp_peers import Hostile
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _mcp, _mcp_http
@@ -48,22 +48,9 @@ def hostile():
         yield server
 
 
-def run_tasks(tmp_path, tasks: dict[str, dict], *args: str) -> tuple[object, dict]:
-    out = tmp_path / "results.json"
-    lines = ["- name: Run mcp_verify against hostile servers.", "  hosts: localhost", "  gather_facts: false", "  tasks:"]
-    for key, module_args in tasks.items():
-        lines += [f"    - name: Verify {key}.", f"      mcpmesh.platform.mcp_verify: {json.dumps(module_args)}",
-                  f"      register: {key}", "      ignore_errors: true"]
-    saved = "{" + ", ".join(f"'{key}': {key}" for key in tasks) + "}"
-    lines += ["    - name: Save the results.", "      ansible.builtin.copy:",
-              f"        content: \"{{{{ {saved} | to_json }}}}\"", f"        dest: {out}", "        mode: '0600'",
-              "      check_mode: false", "      changed_when: false"]
-    playbook = tmp_path / "hostile.yml"
-    playbook.write_text("\n".join(lines) + "\n")
-    result = run_playbook(playbook, *args, timeout=300)
-    assert result.rc == 0, result
-    assert "Traceback" not in result.stdout + result.stderr, result
-    return result, json.loads(out.read_text())
+def run_tasks(tmp_path, tasks: dict[str, dict], *args: str, via: str = "module") -> tuple[object, dict]:
+    """mcp_verify once per entry (registered under its key); see conftest.run_module_tasks."""
+    return run_module_tasks(tmp_path, "mcpmesh.platform.mcp_verify", tasks, *args, via=via)
 
 
 @pytest.mark.parametrize("path", TRICKLING)
@@ -209,7 +196,7 @@ def test_credential_headers_are_masked_in_output_messages_and_invocation(tmp_pat
         # The server quotes the request in its error page: the message must not carry the secrets.
         "echoed": {"url": f"{hostile.base}/echo-headers", "headers": SECRETS},
     }
-    result, results = run_tasks(tmp_path, tasks, *verbosity)
+    result, results = run_tasks(tmp_path, tasks, *verbosity, via="playbook")
     assert not results["passes"].get("failed"), results["passes"]["msg"]
     assert results["echoed"]["failed"] and "HTTP 401" in results["echoed"]["msg"]
     everything = result.stdout + result.stderr + json.dumps(results)

@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from conftest import run_playbook
+from conftest import run_module_tasks
 from mcp_peers import PetstorePeer
 
 pytestmark = [pytest.mark.slow, pytest.mark.peers]
@@ -30,23 +30,9 @@ LOAD = {"tool": "get_pet_find_by_status", "arguments": {"status": "available"}, 
         "min_success_ratio": 0.99}
 
 
-def run_tasks(tmp_path, tasks: dict[str, dict], *args: str) -> tuple[object, dict]:
-    out = tmp_path / "results.json"
-    lines = ["- name: Run mcp_verify against the Petstore-like server.", "  hosts: localhost", "  gather_facts: false",
-             "  tasks:"]
-    for key, module_args in tasks.items():
-        lines += [f"    - name: Verify {key}.", f"      mcpmesh.platform.mcp_verify: {json.dumps(module_args)}",
-                  f"      register: {key}", "      ignore_errors: true"]
-    saved = "{" + ", ".join(f"'{key}': {key}" for key in tasks) + "}"
-    lines += ["    - name: Save the results.", "      ansible.builtin.copy:",
-              f"        content: \"{{{{ {saved} | to_json }}}}\"", f"        dest: {out}", "        mode: '0600'",
-              "      check_mode: false", "      changed_when: false"]
-    playbook = tmp_path / "petstore.yml"
-    playbook.write_text("\n".join(lines) + "\n")
-    result = run_playbook(playbook, *args, timeout=300)
-    assert result.rc == 0, result
-    assert "Traceback" not in result.stdout + result.stderr, result
-    return result, json.loads(out.read_text())
+def run_tasks(tmp_path, tasks: dict[str, dict], *args: str, via: str = "module") -> tuple[object, dict]:
+    """mcp_verify once per entry (registered under its key); see conftest.run_module_tasks."""
+    return run_module_tasks(tmp_path, "mcpmesh.platform.mcp_verify", tasks, *args, via=via)
 
 
 @pytest.fixture(scope="module")
@@ -92,7 +78,7 @@ def test_every_backend_failure_fails_the_calls_and_the_load_and_names_the_reason
     tasks["flaky"] = mode_task(url, "flaky", calls=[call, call], load={**LOAD, "schema": PETS_SCHEMA})
     # A load judged by nothing counts the 500 text as success: the module warns that it only measures transport.
     tasks["transport_only"] = mode_task(url, "500", load={**LOAD, "requests": 5})
-    result, results = run_tasks(tmp_path, tasks)
+    result, results = run_tasks(tmp_path, tasks, via="playbook")  # the warning as the user sees it, on stderr
 
     healthy = results["healthy"]
     assert not healthy.get("failed"), healthy["msg"]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import run_playbook
+from conftest import run_module_tasks
 from mcp_peers import HOST_HEADER, TS_READY, Doorstop, Misbehaving, Peer, free_port, start_all
 
 pytestmark = [pytest.mark.slow, pytest.mark.peers]
@@ -25,29 +25,9 @@ SEED_EXPECT = "length(@) > `0` && length([?status != 'available']) == `0`"
 TOKEN = "s3cret-token-4711"
 
 
-def run_tasks(tmp_path: Path, tasks: dict[str, dict], *args: str, timeout: int = 240) -> tuple[object, dict]:
-    """One play: a mcp_verify task per entry (registered under its key), then the results saved as JSON."""
-    out = tmp_path / "results.json"
-    lines = ["- name: Run mcp_verify.", "  hosts: localhost", "  gather_facts: false", "  tasks:"]
-    for key, module_args in tasks.items():
-        lines += [f"    - name: Verify {key}.",
-                  f"      mcpmesh.platform.mcp_verify: {json.dumps(module_args)}",
-                  f"      register: {key}",
-                  "      ignore_errors: true"]
-    saved = "{" + ", ".join(f"'{key}': {key}" for key in tasks) + "}"
-    lines += ["    - name: Save the results.",
-              "      ansible.builtin.copy:",
-              f"        content: \"{{{{ {saved} | to_json }}}}\"",
-              f"        dest: {out}",
-              "        mode: '0644'",
-              "      check_mode: false",
-              "      changed_when: false"]
-    playbook = tmp_path / "verify.yml"
-    playbook.write_text("\n".join(lines) + "\n")
-    result = run_playbook(playbook, *args, timeout=timeout)
-    assert result.rc == 0, result
-    assert "Traceback" not in result.stdout + result.stderr, result
-    return result, json.loads(out.read_text())
+def run_tasks(tmp_path, tasks: dict[str, dict], *args: str, via: str = "module") -> tuple[object, dict]:
+    """mcp_verify once per entry (registered under its key); see conftest.run_module_tasks."""
+    return run_module_tasks(tmp_path, "mcpmesh.platform.mcp_verify", tasks, *args, via=via)
 
 
 @pytest.fixture(scope="module")
@@ -288,7 +268,7 @@ def test_bearer_token_reaches_the_server_and_stays_out_of_the_output(tmp_path, p
         "without_token": {"url": peer.url},
         "wrong_token": {"url": peer.url, "bearer_token": "not-it"},
     }
-    result, results = run_tasks(tmp_path, tasks, "-v")
+    result, results = run_tasks(tmp_path, tasks, "-v", via="playbook")
     assert not results["with_token"].get("failed"), results["with_token"]["msg"]
     assert results["with_token"]["calls"][0]["data"] == {"result": 3}
     for key in ("without_token", "wrong_token"):
