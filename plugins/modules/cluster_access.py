@@ -14,13 +14,7 @@ description:
     (C(kubectl create -f - -o json)), which every authenticated user may create.
   - Collects every problem and reports them all in one message, each with what to do.
   - Changes nothing in the cluster (an access review is not stored), so it runs in check mode too.
-author:
-  - mcpmesh maintainers (@mcpmesh)
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes
-  - mcpmesh.platform._attributes.INFO_MODULE
-  - mcpmesh.platform._attributes.ACTIONGROUP_K8S
-  - mcpmesh.platform._kubernetes
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY, mcpmesh.platform._kubernetes]
 options:
   checks:
     description: The permissions to ask for, each one C(SelfSubjectAccessReview).

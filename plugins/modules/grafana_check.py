@@ -15,11 +15,7 @@ description:
     query returns fewer series than its O(queries[].min_series); with O(fail_on_problems=false) it reports the same in
     RV(problems) instead.
   - Changes nothing. Each query's first series value is returned, so the figures can feed a report.
-author:
-  - mcpmesh maintainers (@mcpmesh)
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes
-  - mcpmesh.platform._attributes.INFO_MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY]
 options:
   url:
     description: Grafana's base URL as seen from where the module runs, without a trailing C(/api) (for example V(http://127.0.0.1:3000)).

@@ -18,8 +18,7 @@ description:
     unpinned node image). O(validate_only=true) does only that, with no kind and no container engine.
   - Failures of C(kind), which logs everything to standard error, return the command, its exit status and its
     standard error.
-extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes.MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.CHANGES, mcpmesh.platform._kubernetes]
 attributes:
   check_mode:
     details:

@@ -16,8 +16,7 @@ description:
     only with O(fail_on_warnings=true).
   - While checks fail it runs them again until O(wait_timeout) seconds have passed, so it can follow a
     control plane that is still starting. Each run also gets the remaining time as C(--wait).
-extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes.INFO_MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY, mcpmesh.platform._kubernetes]
 options:
   linkerd_path:
     description: The linkerd CLI. When not set, C(linkerd) is looked up on C(PATH).

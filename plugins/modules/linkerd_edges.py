@@ -19,9 +19,7 @@ description:
   - Output that is not the CLI's JSON (the table format, an error page, binary) fails at once, whatever
     O(fail_on_problems) says.
   - The module only reads; it changes nothing.
-extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes.INFO_MODULE
-  - mcpmesh.platform._linkerd_viz
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY, mcpmesh.platform._kubernetes, mcpmesh.platform._linkerd_viz]
 options:
   namespace:
     description: The namespace whose edges are listed (C(-n)).

@@ -24,8 +24,7 @@ description:
     have options of their own. Still register the result with C(no_log) on the task, since it holds keys.
 requirements:
   - cryptography >= 42.0 (on the host that runs the module)
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes.MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.CHANGES]
 attributes:
   check_mode:
     details:

@@ -39,8 +39,7 @@ description:
     C(-vvv) invocation details, like O(bearer_token).
   - Connects directly to the URL's host; proxy environment variables are not used.
   - Changes nothing; runs in check mode too.
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes.INFO_MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY]
 requirements:
   - jmespath (only for O(calls[].expect) and O(load.expect))
   - jsonschema (only for O(calls[].schema), O(load.schema) and tools that declare an C(outputSchema))

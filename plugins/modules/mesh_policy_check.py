@@ -25,8 +25,7 @@ description:
 requirements:
   - jsonschema (for O(manifests))
   - PyYAML (for O(manifests))
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes.INFO_MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY]
 options:
   services:
     description:

@@ -19,8 +19,7 @@ description:
   - The network, broadcast and gateway addresses, and every address a container on the network holds, are left out
     of the computed pool, which then holds several ranges. A pool given in O(addresses) is only checked, and
     refused if it lies outside the network or includes any of those addresses.
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes.INFO_MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY]
 options:
   network:
     description:

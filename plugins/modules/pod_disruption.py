@@ -18,12 +18,7 @@ description:
   - Every wait is bounded. The module records when each pod was deleted and when its workload was whole again
     (seconds since the epoch, on the controller's clock), so a caller can tell what ran during the disruption
     (for example a load check started beside it with C(async)).
-author:
-  - mcpmesh maintainers (@mcpmesh)
-extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes
-  - mcpmesh.platform._attributes
-  - mcpmesh.platform._attributes.ACTIONGROUP_K8S
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._kubernetes]
 attributes:
   check_mode:
     support: full

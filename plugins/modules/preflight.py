@@ -14,8 +14,7 @@ description:
     at the first one.
   - A host port held by the kind cluster of O(cluster_name) itself is not a problem. When that cluster
     already exists, port checks are skipped.
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes.INFO_MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY]
 options:
   container_runtime:
     description:

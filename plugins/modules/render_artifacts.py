@@ -16,8 +16,7 @@ description:
     render step costs one module run, not one per file.
   - In check mode nothing is written and the rendered texts are validated as they would be written.
   - With C(--diff), each changed file shows its before and after.
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes.MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.CHANGES]
 attributes:
   diff_mode:
     support: full

@@ -20,8 +20,7 @@ description:
   - V(GET) never changes anything. V(DELETE) reports C(changed) when the backend accepted it (a 2xx answer), and
     no change when it answered 404 (the path was already gone). Some backends answer 2xx either way (the Petstore
     backend does), and then every V(DELETE) reports a change.
-extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes.MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.CHANGES, mcpmesh.platform._kubernetes]
 attributes:
   check_mode:
     details:

@@ -20,8 +20,7 @@ description:
   - The files hold no timestamp, so the same measurements give the same files; a file is only written when its
     content changes, and C(changed) says whether one was.
   - Fails, after writing the files, when a verdict fails the O(gate).
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes.MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.CHANGES]
 attributes:
   check_mode:
     details:

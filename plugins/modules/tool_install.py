@@ -20,10 +20,7 @@ description:
   - When O(dest)/O(name) already has the pinned digest (for helm, the recorded one), nothing is downloaded.
   - There is no recorded SHA-256 for a tool at a version unless the caller gives one (O(checksums) or O(sha256)); the
     module then refuses to download rather than install a binary nobody checked.
-author:
-  - mcpmesh maintainers (@mcpmesh)
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes
+extends_documentation_fragment: [mcpmesh.platform._attributes]
 attributes:
   check_mode:
     support: full

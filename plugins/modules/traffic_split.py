@@ -19,13 +19,7 @@ description:
     the time window).
   - Output that is not the CLI's JSON fails at once, whatever O(fail_on_problems) says.
   - The module only reads; it changes nothing.
-author:
-  - mcpmesh maintainers (@mcpmesh)
-extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes
-  - mcpmesh.platform._attributes
-  - mcpmesh.platform._attributes.INFO_MODULE
-  - mcpmesh.platform._attributes.ACTIONGROUP_K8S
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY, mcpmesh.platform._kubernetes]
 options:
   namespace:
     description: The client workload's namespace (C(-n)).

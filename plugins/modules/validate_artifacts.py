@@ -20,8 +20,7 @@ requirements:
   - kubernetes-validate
   - jsonschema
   - PyYAML
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes.INFO_MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY]
 options:
   manifests:
     description:
