@@ -234,6 +234,14 @@ def viz_spec(timeout: int) -> dict:
             "fail_on_problems": dict(type="bool", default=True), **K8S_ARG_SPEC}
 
 
+def finish(module, result: dict, problems: list, msg) -> None:
+    """End the module: ``fail_json(msg=msg, **result)`` when there are ``problems`` and ``fail_on_problems``
+    is true, else ``exit_json(**result)``. ``msg`` may be a function giving the message, built only then."""
+    if problems and module.params["fail_on_problems"]:
+        module.fail_json(msg=msg() if callable(msg) else msg, **result)
+    module.exit_json(**result)
+
+
 def new_module(module_class, argument_spec: dict, *, seconds: tuple = (), **kwargs):
     """The ``AnsibleModule`` a module of the collection starts with: ``module_class(argument_spec, **kwargs)``.
 

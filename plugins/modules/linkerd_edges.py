@@ -21,10 +21,7 @@ description:
   - The module only reads; it changes nothing.
 extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY, mcpmesh.platform._kubernetes, mcpmesh.platform._linkerd_viz]
 options:
-  namespace:
-    description: The namespace whose edges are listed (C(-n)).
-    type: str
-    required: true
+  namespace: {description: The namespace whose edges are listed (C(-n))., type: str, required: true}
   resource:
     description:
       - The resource type the edges are between (V(deployment), V(statefulset), V(daemonset), V(pod), ...).
@@ -44,24 +41,15 @@ options:
         description: The source resource's name; shell-style patterns are allowed (V(hostgroup-*)).
         type: str
         required: true
-      dst:
-        description: The destination resource's name; shell-style patterns are allowed.
-        type: str
-        required: true
-      src_namespace:
-        description: The source's namespace. Defaults to O(namespace).
-        type: str
-      dst_namespace:
-        description: The destination's namespace. Defaults to O(namespace).
-        type: str
+      dst: {description: The destination resource's name; shell-style patterns are allowed., type: str, required: true}
+      src_namespace: {description: The source's namespace. Defaults to O(namespace)., type: str}
+      dst_namespace: {description: The destination's namespace. Defaults to O(namespace)., type: str}
       client_id:
         description:
           - The client identity the edge must show, as the CLI shortens it, C(<service account>.<namespace>)
             (V(default.cosmonic-system)); patterns allowed. Any identity when not set.
         type: str
-      server_id:
-        description: The server identity the edge must show, like O(expected[].client_id).
-        type: str
+      server_id: {description: "The server identity the edge must show, like O(expected[].client_id).", type: str}
   require_identity:
     description: An expected edge must be mTLS, with both identities and no no-TLS reason.
     type: bool
@@ -96,30 +84,18 @@ edges:
   type: list
   elements: dict
   contains:
-    src:
-      description: The source resource.
-      type: str
-    src_namespace:
-      description: Its namespace.
-      type: str
-    dst:
-      description: The destination resource.
-      type: str
-    dst_namespace:
-      description: Its namespace.
-      type: str
+    src: {description: The source resource., type: str}
+    src_namespace: {description: Its namespace., type: str}
+    dst: {description: The destination resource., type: str}
+    dst_namespace: {description: Its namespace., type: str}
     client_id:
       description: The client proxy's identity, C(<service account>.<namespace>); empty without one.
       type: str
-    server_id:
-      description: The server proxy's identity; empty when the connection is not mTLS.
-      type: str
+    server_id: {description: The server proxy's identity; empty when the connection is not mTLS., type: str}
     no_tls_reason:
       description: Why the connection is not mTLS (for example V(Not Provided By Remote)); empty when it is.
       type: str
-    secured:
-      description: Both identities are there and there is no no-TLS reason.
-      type: bool
+    secured: {description: Both identities are there and there is no no-TLS reason., type: bool}
   sample:
     - {src: hostgroup-default, src_namespace: cosmonic-system, dst: petstore, dst_namespace: petstore,
        client_id: default.cosmonic-system, server_id: petstore.petstore, no_tls_reason: "", secured: true}
@@ -130,24 +106,10 @@ missing:
   elements: dict
   sample: [{src: "hostgroup-*", src_namespace: cosmonic-system, dst: petstore, dst_namespace: petstore,
             client_id: null, server_id: null}]
-problems:
-  description: Every failed check, one line each.
-  returned: always
-  type: list
-  elements: str
-success:
-  description: Whether every check passed.
-  returned: always
-  type: bool
-attempts:
-  description: How many times the edges were read.
-  returned: always
-  type: int
-cmd:
-  description: The last command run.
-  returned: always
-  type: list
-  elements: str
+problems: {description: "Every failed check, one line each.", returned: always, type: list, elements: str}
+success: {description: Whether every check passed., returned: always, type: bool}
+attempts: {description: How many times the edges were read., returned: always, type: int}
+cmd: {description: The last command run., returned: always, type: list, elements: str}
 """
 
 from ansible.module_utils.basic import AnsibleModule

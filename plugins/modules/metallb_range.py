@@ -110,11 +110,7 @@ gateway:
   returned: success
   type: str
   sample: 172.18.0.1
-family:
-  description: V(ipv4), V(ipv6) or V(dual).
-  returned: success
-  type: str
-  sample: ipv4
+family: {description: "V(ipv4), V(ipv6) or V(dual).", returned: success, type: str, sample: ipv4}
 addresses:
   description: The pool, ready for an IPAddressPool's C(spec.addresses); several ranges when addresses were left out.
   returned: success
@@ -138,10 +134,7 @@ held:
   type: list
   elements: str
   sample: [172.18.0.2, 172.18.0.3]
-shape:
-  description: The inspect format read, V(docker), V(netavark) or V(cni).
-  returned: success
-  type: str
+shape: {description: "The inspect format read, V(docker), V(netavark) or V(cni).", returned: success, type: str}
 source:
   description: Where the network came from, V(docker), V(podman) or V(network_info).
   returned: always
@@ -152,14 +145,8 @@ cmd:
   type: list
   elements: str
   sample: [/usr/bin/docker, network, inspect, kind]
-rc:
-  description: The inspect command's exit status, when it failed.
-  returned: failure
-  type: int
-stderr:
-  description: The inspect command's standard error, when it failed.
-  returned: failure
-  type: str
+rc: {description: "The inspect command's exit status, when it failed.", returned: failure, type: int}
+stderr: {description: "The inspect command's standard error, when it failed.", returned: failure, type: str}
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -26,10 +26,8 @@ attributes:
     support: full
     details:
       - Reads the installed file's digest and reports whether a download would happen; downloads nothing.
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
+  diff_mode: {support: none}
+  idempotent: {support: full}
 options:
   name:
     description: The CLI to install; also the file name in O(dest).
@@ -52,9 +50,7 @@ options:
         V(darwin-arm64)), as C(<hex>) or C(sha256:<hex>). For helm it is the digest of the C(.tar.gz).
     type: dict
     default: {}
-  sha256:
-    description: The pinned SHA-256 for this platform; when set, O(checksums) is not read.
-    type: str
+  sha256: {description: "The pinned SHA-256 for this platform; when set, O(checksums) is not read.", type: str}
   platform:
     description: The OS and architecture to install for, instead of this machine's.
     type: str
@@ -98,26 +94,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-path:
-  description: The installed binary.
-  returned: success
-  type: str
-  sample: /home/me/mcpmesh/.mcpmesh/bin/kind
+path: {description: The installed binary., returned: success, type: str, sample: /home/me/mcpmesh/.mcpmesh/bin/kind}
 url:
   description: Where the release file is (or would be) downloaded from, after O(mirror).
   returned: success
   type: str
   sample: https://github.com/kubernetes-sigs/kind/releases/download/v0.32.0/kind-linux-amd64
-platform:
-  description: The OS and architecture installed for.
-  returned: success
-  type: str
-  sample: linux-amd64
-version:
-  description: The version installed.
-  returned: success
-  type: str
-  sample: v0.32.0
+platform: {description: The OS and architecture installed for., returned: success, type: str, sample: linux-amd64}
+version: {description: The version installed., returned: success, type: str, sample: v0.32.0}
 sha256:
   description: The pinned SHA-256 of the release file, which the download matched.
   returned: success

@@ -21,36 +21,17 @@ description:
   - The module only reads; it changes nothing.
 extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY, mcpmesh.platform._kubernetes]
 options:
-  namespace:
-    description: The client workload's namespace (C(-n)).
-    type: str
-    required: true
+  namespace: {description: The client workload's namespace (C(-n))., type: str, required: true}
   resource:
     description: The client workload, C(<type>/<name>) (V(deploy/hostgroup-default)).
     type: str
     required: true
-  service:
-    description: The route's parent Service (the C(service) column).
-    type: str
-    required: true
-  route:
-    description: The HTTPRoute's name.
-    type: str
-    required: true
-  backends:
-    description: The route's backends and their weights, as the route names them.
-    type: list
-    elements: dict
-    required: true
-    suboptions:
-      name:
-        description: The backend Service.
-        type: str
-        required: true
-      weight:
-        description: Its weight (the Gateway API's, 0 to 1000000; the share is the weight over the sum).
-        type: int
-        default: 1
+  service: {description: The route's parent Service (the C(service) column)., type: str, required: true}
+  route: {description: The HTTPRoute's name., type: str, required: true}
+  backends: {description: "The route's backends and their weights, as the route names them.", type: list, elements: dict, required: true,
+    suboptions: {
+      name: {description: The backend Service., type: str, required: true},
+      weight: {description: "Its weight (the Gateway API's, 0 to 1000000; the share is the weight over the sum).", type: int, default: 1}}}
   tolerance:
     description: How far a backend's observed share may be from its expected share, as a share (V(0.1) is ten points).
     type: float
@@ -74,10 +55,7 @@ options:
     description: Seconds to keep reading while the split cannot be judged or is off. V(0) (or less) reads once.
     type: int
     default: 120
-  poll_interval:
-    description: Seconds between two readings.
-    type: int
-    default: 10
+  poll_interval: {description: Seconds between two readings., type: int, default: 10}
   linkerd_path:
     description: The linkerd CLI (with the viz extension). When not set, C(linkerd) is looked up on C(PATH).
     type: path
@@ -111,30 +89,16 @@ split:
   type: list
   elements: dict
   contains:
-    name:
-      description: The backend Service.
-      type: str
-    weight:
-      description: Its weight.
-      type: int
-    expected_share:
-      description: Its weight over the sum of the weights.
-      type: float
-    share:
-      description: Its share of the route's requests in the window.
-      type: float
-    rps:
-      description: Its requests per second in the window.
-      type: float
-    requests:
-      description: Its requests in the window (rps times the window).
-      type: int
+    name: {description: The backend Service., type: str}
+    weight: {description: Its weight., type: int}
+    expected_share: {description: Its weight over the sum of the weights., type: float}
+    share: {description: Its share of the route's requests in the window., type: float}
+    rps: {description: Its requests per second in the window., type: float}
+    requests: {description: Its requests in the window (rps times the window)., type: int}
     success_rate:
       description: The share of its requests answered without a 5xx or an error; null when unknown.
       type: float
-    within_tolerance:
-      description: Whether the share is within O(tolerance) of the expected share.
-      type: bool
+    within_tolerance: {description: Whether the share is within O(tolerance) of the expected share., type: bool}
   sample:
     - {name: petstore, weight: 90, expected_share: 0.9, share: 0.88, rps: 2.2, requests: 132, success_rate: 1.0,
        within_tolerance: true}
@@ -149,24 +113,10 @@ rows:
   returned: always
   type: list
   elements: dict
-problems:
-  description: Every failed check, one sentence each.
-  returned: always
-  type: list
-  elements: str
-success:
-  description: Whether the split holds.
-  returned: always
-  type: bool
-attempts:
-  description: How many times the figures were read.
-  returned: always
-  type: int
-cmd:
-  description: The last command run.
-  returned: always
-  type: list
-  elements: str
+problems: {description: "Every failed check, one sentence each.", returned: always, type: list, elements: str}
+success: {description: Whether the split holds., returned: always, type: bool}
+attempts: {description: How many times the figures were read., returned: always, type: int}
+cmd: {description: The last command run., returned: always, type: list, elements: str}
 """
 
 import re

@@ -35,10 +35,7 @@ options:
     elements: dict
     default: []
     suboptions:
-      path:
-        description: Path of the values file.
-        type: path
-        required: true
+      path: {description: Path of the values file., type: path, required: true}
       chart:
         description:
           - The key of the chart's schema in the collection, for example V(metallb),
@@ -82,10 +79,7 @@ options:
         description: The SHA-256 of the secret's UTF-8 bytes, as 64 hexadecimal digits.
         type: str
         required: true
-      length:
-        description: The secret's length in UTF-8 bytes.
-        type: int
-        required: true
+      length: {description: The secret's length in UTF-8 bytes., type: int, required: true}
 notes:
   - kubernetes-validate has no schemas for custom resources; that is why the collection keeps its own.
   - Messages never quote the offending values (strings, objects and lists are named by their type), since a
@@ -125,21 +119,11 @@ objects:
   type: list
   elements: dict
   contains:
-    path:
-      description: The file the object came from.
-      type: str
-    apiVersion:
-      description: The object's apiVersion.
-      type: str
-    kind:
-      description: The object's kind.
-      type: str
-    name:
-      description: The object's name.
-      type: str
-    namespace:
-      description: The object's namespace, V(null) for cluster-scoped objects or when unset.
-      type: str
+    path: {description: The file the object came from., type: str}
+    apiVersion: {description: The object's apiVersion., type: str}
+    kind: {description: The object's kind., type: str}
+    name: {description: The object's name., type: str}
+    namespace: {description: "The object's namespace, V(null) for cluster-scoped objects or when unset.", type: str}
     checked_by:
       description: V(kubernetes-validate) for core kinds, V(mcpmesh schema) for custom resources.
       type: str
