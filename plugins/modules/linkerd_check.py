@@ -56,25 +56,16 @@ success:
   description: Whether no check reported an error (and, with O(fail_on_warnings=true), none warned).
   returned: always
   type: bool
-error_checks:
-  description: The checks that failed in the last run.
-  returned: always
-  type: list
-  elements: dict
-  contains:
-    category:
-      description: The category (C(categoryName)), for example C(linkerd-identity) or C(linkerd-viz).
-      type: str
-    description: {description: What was checked., type: str}
-    result: {description: V(error) here; V(warning) in RV(warning_checks); V(success) in RV(checks)., type: str}
-    error: {description: What the CLI said went wrong., type: str}
-    hint: {description: The CLI's link to the documentation of the check., type: str}
-  sample:
-    - category: linkerd-identity
-      description: issuer cert is within its validity period
-      result: error
-      error: "issuer certificate is not valid anymore"
-      hint: https://linkerd.io/2/checks/#l5d-identity-issuer-cert-is-time-valid
+error_checks: {description: The checks that failed in the last run., returned: always, type: list, elements: dict,
+  contains: {
+    category: {description: "The category (C(categoryName)), for example C(linkerd-identity) or C(linkerd-viz).", type: str},
+    description: {description: What was checked., type: str},
+    result: {description: V(error) here; V(warning) in RV(warning_checks); V(success) in RV(checks)., type: str},
+    error: {description: What the CLI said went wrong., type: str},
+    hint: {description: The CLI's link to the documentation of the check., type: str}},
+  sample: [
+    {category: linkerd-identity, description: issuer cert is within its validity period, result: error,
+      error: issuer certificate is not valid anymore, hint: https://linkerd.io/2/checks/#l5d-identity-issuer-cert-is-time-valid}]}
 warning_checks:
   description: The checks that warned in the last run, as in RV(error_checks).
   returned: always

@@ -156,18 +156,17 @@ anchor_secret_data:
 anchor_action: {description: "V(generated), V(reused), V(supplied) or V(rotated).", returned: success, type: str}
 issuer_action: {description: "V(generated), V(reused), V(supplied) or V(renewed).", returned: success, type: str}
 renew_reason: {description: "Why the issuer was renewed, when it was.", returned: success, type: str}
-trust_anchor:
-  description: Public facts about the trust anchor that signs the issuer (of a bundle, the one whose key is known).
-  returned: success
-  type: dict
-  contains:
-    subject: {description: The subject (RFC 4514)., type: str}
-    issuer: {description: The issuer's name (RFC 4514)., type: str}
-    serial: {description: "The serial number, hexadecimal.", type: str}
-    not_before: {description: Start of validity (ISO 8601)., type: str}
-    not_after: {description: End of validity (ISO 8601)., type: str}
-    ca: {description: Whether it is a CA., type: bool}
-    path_length: {description: "The path length constraint, V(null) for none.", type: int}
+trust_anchor: {
+  description: "Public facts about the trust anchor that signs the issuer (of a bundle, the one whose key is known).",
+  returned: success, type: dict,
+  contains: {
+    subject: {description: The subject (RFC 4514)., type: str},
+    issuer: {description: The issuer's name (RFC 4514)., type: str},
+    serial: {description: "The serial number, hexadecimal.", type: str},
+    not_before: {description: Start of validity (ISO 8601)., type: str},
+    not_after: {description: End of validity (ISO 8601)., type: str},
+    ca: {description: Whether it is a CA., type: bool},
+    path_length: {description: "The path length constraint, V(null) for none.", type: int}}}
 issuer:
   description: Public facts about the issuer certificate, as in RV(trust_anchor).
   returned: success

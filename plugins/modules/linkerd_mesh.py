@@ -24,7 +24,8 @@ description:
     (viz's Prometheus scrapes every few seconds).
   - Pods and Deployments whose fields have a type the API server never returns are refused with a message
     naming the field.
-extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY, mcpmesh.platform._kubernetes, mcpmesh.platform._linkerd_viz]
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY, mcpmesh.platform._kubernetes,
+                                 mcpmesh.platform._linkerd_viz]
 options:
   namespace: {description: The namespace checked., type: str, required: true}
   pods:

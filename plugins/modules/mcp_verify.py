@@ -289,42 +289,37 @@ attempts:
   description: How many times the session was opened before it worked (see O(wait_timeout)).
   returned: always
   type: int
-load:
-  description: The load check's figures, when O(load) is set.
-  returned: when O(load) is set and the session was opened
-  type: dict
-  contains:
-    requests: {description: Calls made., type: int}
-    concurrency: {description: Calls at once., type: int}
-    successes: {description: Calls that succeeded., type: int}
-    failures: {description: Calls that failed., type: int}
-    success_ratio: {description: Successes over calls., type: float}
-    p50_ms: {description: Median latency of the successful calls., type: float}
-    p95_ms: {description: 95th percentile latency., type: float}
-    p99_ms: {description: 99th percentile latency., type: float}
-    rps: {description: Calls per second over the whole check., type: float}
-    failure_examples: {description: Up to five distinct failure messages., type: list, elements: str}
-    failure_reasons:
-      description: The distinct reasons calls failed (request ids and sizes blanked), with counts, at most five, the most frequent first.
-      type: list
-      elements: dict
-      contains:
-        reason: {description: The failure., type: str}
-        count: {description: How many calls failed so., type: int}
-    status_counts:
-      description: How many calls got each HTTP status (as a string, V(no_answer) when none came), for example V(429) from a rate limit.
-      type: dict
-    latency_samples_ms:
-      description: Latencies of the successful calls in the order they ended, at most 2000 spread evenly over them, for plots.
-      type: list
-      elements: float
-    judged_by:
-      description: What judged each answer besides the error signals; empty when only the transport was measured.
-      type: list
-      elements: str
-    problems: {description: The thresholds crossed., type: list, elements: str}
-  sample: {requests: 1000, concurrency: 10, failures: 0, success_ratio: 1.0, p50_ms: 4.2, p95_ms: 7.9, p99_ms: 11.3, rps: 1840.2,
-           status_counts: {"200": 1000}, failure_reasons: [], judged_by: [expect]}
+load: {description: "The load check's figures, when O(load) is set.", returned: when O(load) is set and the session was opened, type: dict,
+  contains: {
+    requests: {description: Calls made., type: int},
+    concurrency: {description: Calls at once., type: int},
+    successes: {description: Calls that succeeded., type: int},
+    failures: {description: Calls that failed., type: int},
+    success_ratio: {description: Successes over calls., type: float},
+    p50_ms: {description: Median latency of the successful calls., type: float},
+    p95_ms: {description: 95th percentile latency., type: float},
+    p99_ms: {description: 99th percentile latency., type: float},
+    rps: {description: Calls per second over the whole check., type: float},
+    failure_examples: {description: Up to five distinct failure messages., type: list, elements: str},
+    failure_reasons: {
+      description: "The distinct reasons calls failed (request ids and sizes blanked), with counts, at most five, the most frequent first.",
+      type: list, elements: dict,
+      contains: {
+        reason: {description: The failure., type: str},
+        count: {description: How many calls failed so., type: int}}},
+    status_counts: {
+      description: "How many calls got each HTTP status (as a string, V(no_answer) when none came), for example V(429) from a rate limit.",
+      type: dict},
+    latency_samples_ms: {
+      description: "Latencies of the successful calls in the order they ended, at most 2000 spread evenly over them, for plots.",
+      type: list, elements: float},
+    judged_by: {
+      description: What judged each answer besides the error signals; empty when only the transport was measured.,
+      type: list, elements: str},
+    problems: {description: The thresholds crossed., type: list, elements: str}},
+  sample: {
+    requests: 1000, concurrency: 10, failures: 0, success_ratio: 1.0, p50_ms: 4.2, p95_ms: 7.9, p99_ms: 11.3, rps: 1840.2,
+    status_counts: {"200": 1000}, failure_reasons: [], judged_by: [expect]}}
 error:
   description: The step that failed to open the session, its HTTP status, content type and first bytes of the body.
   returned: when the session could not be opened

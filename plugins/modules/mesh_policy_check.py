@@ -72,18 +72,14 @@ options:
         choices: [over, under],
         required: true},
       load: {description: "The load result, with C(status_counts) and C(wall_s) (its duration).", type: dict, required: true}}}
-  client_policies:
-    description: C(linkerd diagnostics policy -o json) outputs for backend Services, to prove their annotations are served.
-    type: list
-    elements: dict
-    suboptions:
-      policy: {description: The service graph item the Service belongs to., type: str, required: true}
-      service: {description: The Service's name., type: str, required: true}
-      output: {description: The CLI's JSON output., type: str, required: true}
-      settings:
-        description: The resilience settings of the plan (C(settings) of an item of RV(plan.resilience)).
-        type: dict
-        required: true
+  client_policies: {
+    description: "C(linkerd diagnostics policy -o json) outputs for backend Services, to prove their annotations are served.",
+    type: list, elements: dict,
+    suboptions: {
+      policy: {description: The service graph item the Service belongs to., type: str, required: true},
+      service: {description: The Service's name., type: str, required: true},
+      output: {description: The CLI's JSON output., type: str, required: true},
+      settings: {description: The resilience settings of the plan (C(settings) of an item of RV(plan.resilience))., type: dict, required: true}}}
   discover:
     description: Find workloads among Deployments by ordered label selectors (the first that matches wins).
     type: dict
@@ -122,39 +118,22 @@ options:
         required: true
       slow_image: {description: "The slow server's image, with C(sh) and busybox C(nc).", type: str, required: true}
       deadline: {description: Seconds the fault pods may live (C(activeDeadlineSeconds))., type: int, default: 900}
-  resilience_checks:
-    description: What the fault probes saw, with the client proxy's metrics before and after, to judge.
-    type: list
-    elements: dict
-    suboptions:
-      policy: {description: The service graph item whose resilience is proven., type: str, required: true}
-      check:
-        description: V(retries) (the failing server) or V(timeout) (the slow server).
-        type: str
-        choices: [retries, timeout]
-        required: true
-      service: {description: The fault Service called., type: str, required: true}
-      namespace: {description: Its namespace., type: str, required: true}
-      output:
-        description: What the probe printed, one C(<http_code> <seconds> rc=<curl exit>) line per request.
-        type: str
-        required: true
-      before:
-        description: C(linkerd diagnostics proxy-metrics) of the client pod before the requests.
-        type: str
-        required: true
-      after: {description: The same after the requests., type: str, required: true}
-      fail_status: {description: The status the failing server answers (V(retries))., type: int}
-      retry_limit: {description: The retry limit in force (V(retries))., type: int, default: 0}
-      annotations:
-        description: The Service's timeout and retry annotations, for the message.
-        type: dict
-        default: {}
-      timeout_s: {description: The request timeout in seconds (V(timeout))., type: float, default: 0.0}
-      first_cut_s:
-        description: The first cut in seconds, the per-attempt timeout when shorter (V(timeout)).
-        type: float
-        default: 0.0
+  resilience_checks: {
+    description: "What the fault probes saw, with the client proxy's metrics before and after, to judge.",
+    type: list, elements: dict,
+    suboptions: {
+      policy: {description: The service graph item whose resilience is proven., type: str, required: true},
+      check: {description: V(retries) (the failing server) or V(timeout) (the slow server)., type: str, choices: [retries, timeout], required: true},
+      service: {description: The fault Service called., type: str, required: true},
+      namespace: {description: Its namespace., type: str, required: true},
+      output: {description: "What the probe printed, one C(<http_code> <seconds> rc=<curl exit>) line per request.", type: str, required: true},
+      before: {description: C(linkerd diagnostics proxy-metrics) of the client pod before the requests., type: str, required: true},
+      after: {description: The same after the requests., type: str, required: true},
+      fail_status: {description: The status the failing server answers (V(retries))., type: int},
+      retry_limit: {description: The retry limit in force (V(retries))., type: int, default: 0},
+      annotations: {description: "The Service's timeout and retry annotations, for the message.", type: dict, default: {}},
+      timeout_s: {description: The request timeout in seconds (V(timeout))., type: float, default: 0.0},
+      first_cut_s: {description: "The first cut in seconds, the per-attempt timeout when shorter (V(timeout)).", type: float, default: 0.0}}}
   fail_on_problems:
     description: Fail when the graph has a problem, a Server covers nothing, a manifest is invalid or a verdict fails.
     type: bool

@@ -39,18 +39,15 @@ options:
         type: str
       hint: {description: What the user should do when the tool is missing or too old., type: str, default: ""}
       enabled: {description: Whether this run needs the tool; V(false) skips the check., type: bool, default: true}
-  values:
-    description:
-      - Values the run needs, such as licence keys. Pass whether each is set, never the value itself.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      name: {description: "The variable's name, as the user would set it.", type: str, required: true}
-      is_set: {description: Whether the value is set and not empty., type: bool, required: true}
-      reason: {description: Why the run needs it., type: str, default: needed by this run}
-      hint: {description: "How to set it, or how to do without it.", type: str, default: ""}
-      enabled: {description: Whether this run needs the value; V(false) skips the check., type: bool, default: true}
+  values: {
+    description: ["Values the run needs, such as licence keys. Pass whether each is set, never the value itself."],
+    type: list, elements: dict, default: [],
+    suboptions: {
+      name: {description: "The variable's name, as the user would set it.", type: str, required: true},
+      is_set: {description: Whether the value is set and not empty., type: bool, required: true},
+      reason: {description: Why the run needs it., type: str, default: needed by this run},
+      hint: {description: "How to set it, or how to do without it.", type: str, default: ""},
+      enabled: {description: Whether this run needs the value; V(false) skips the check., type: bool, default: true}}}
   ports: {description: TCP ports on this host that must be free for the cluster to map them., type: list, elements: dict, default: [],
     suboptions: {
       port: {description: The port number., type: int, required: true},

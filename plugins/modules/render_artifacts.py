@@ -55,13 +55,12 @@ options:
     description: Passed to M(mcpmesh.platform.validate_artifacts) (strings that must not appear in any artifact).
     type: list
     elements: str
-  forbidden_digests:
-    description: Passed to M(mcpmesh.platform.validate_artifacts) (SHA-256 digests of such strings, with their length).
-    type: list
-    elements: dict
-    suboptions:
-      sha256: {description: "The secret's SHA-256, in hex.", type: str, required: true}
-      length: {description: The secret's length in bytes., type: int, required: true}
+  forbidden_digests: {
+    description: "Passed to M(mcpmesh.platform.validate_artifacts) (SHA-256 digests of such strings, with their length).",
+    type: list, elements: dict,
+    suboptions: {
+      sha256: {description: "The secret's SHA-256, in hex.", type: str, required: true},
+      length: {description: The secret's length in bytes., type: int, required: true}}}
 seealso:
   - module: mcpmesh.platform.validate_artifacts
   - module: ansible.builtin.template
