@@ -28,7 +28,7 @@ import math
 import re
 from collections.abc import Mapping
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _linkerd
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _linkerd, _schema_parts
 
 POLICY_GROUP = "policy.linkerd.io"
 API = {
@@ -48,8 +48,7 @@ HTTP_PROTOCOLS = ("unknown", "HTTP/1", "HTTP/2")
 DISTRIBUTIONS = ("enterprise", "edge")
 ACCRUAL_MODES = {"enterprise": ("consecutive",), "edge": ("consecutive", "unified")}
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_PORT_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_LABEL, _PORT_NAME = re.compile(_schema_parts.DNS_LABEL), re.compile(_schema_parts.PORT_NAME)
 _DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$")
 _RETRY_STATUS = re.compile(r"^(5xx|gateway-error|[1-5][0-9]{2}(-[1-5][0-9]{2})?)$")
 _CIDR = re.compile(r"^[0-9a-fA-F:.]+/[0-9]{1,3}$")

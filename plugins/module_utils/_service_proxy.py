@@ -23,12 +23,10 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from ansible_collections.mcpmesh.platform.plugins.module_utils._schema_parts import DNS1035_LABEL, DNS_LABEL, DNS_SUBDOMAIN, PORT_NAME
 from ansible_collections.mcpmesh.platform.plugins.module_utils._text import cut, last_line
 
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_PORT_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1123_LABEL, _DNS1035_LABEL, _DNS1123_SUBDOMAIN, _PORT_NAME = map(re.compile, (DNS_LABEL, DNS1035_LABEL, DNS_SUBDOMAIN, PORT_NAME))
 # What may stay as it is in the path and query (RFC 3986 pchar, "/", "?" and "%" of escapes the caller made).
 _SAFE = "/?=&%:@!$'()*+,;-._~"
 

@@ -20,9 +20,7 @@ description:
     standard error.
 extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.CHANGES, mcpmesh.platform._kubernetes]
 attributes:
-  check_mode:
-    details:
-      - Reports whether the cluster would be created, deleted or its context exported; reads node readiness.
+  check_mode: {details: ["Reports whether the cluster would be created, deleted or its context exported; reads node readiness."]}
   diff_mode: {support: full}
 options:
   name: {description: The cluster's name; its kubeconfig context is C(kind-<name>)., type: str, default: kind}

@@ -26,9 +26,7 @@ requirements:
   - cryptography >= 42.0 (on the host that runs the module)
 extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.CHANGES]
 attributes:
-  check_mode:
-    details:
-      - The module only computes; check mode computes the same.
+  check_mode: {details: [The module only computes; check mode computes the same.]}
   idempotent:
     details:
       - Given back the certificates and keys of its own Secrets, it returns the same certificates and RV(changed=false)

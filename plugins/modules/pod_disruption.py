@@ -18,17 +18,10 @@ description:
   - Every wait is bounded. The module records when each pod was deleted and when its workload was whole again
     (seconds since the epoch, on the controller's clock), so a caller can tell what ran during the disruption
     (for example a load check started beside it with C(async)).
-extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._kubernetes]
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.CHANGES, mcpmesh.platform._kubernetes]
 attributes:
-  check_mode:
-    support: full
-    details:
-      - Lists the pods and says which one would be deleted; deletes nothing and waits for nothing.
-  diff_mode: {support: none}
-  idempotent:
-    support: none
-    details:
-      - Every run deletes a pod of each target; that is its purpose.
+  check_mode: {details: [Lists the pods and says which one would be deleted; deletes nothing and waits for nothing.]}
+  idempotent: {support: none, details: [Every run deletes a pod of each target; that is its purpose.]}
 options:
   targets: {description: "The workloads to disrupt, one after the other.", type: list, elements: dict, required: true,
     suboptions: {

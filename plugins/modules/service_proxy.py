@@ -26,10 +26,7 @@ attributes:
     details:
       - V(GET) is sent in check mode too (it reads). V(DELETE) is not sent; the module reports C(changed=true) and
         RV(status=skipped).
-  idempotent:
-    support: partial
-    details:
-      - A second V(DELETE) of the same path reports no change when the backend answers 404 for what is gone.
+  idempotent: {support: partial, details: [A second V(DELETE) of the same path reports no change when the backend answers 404 for what is gone.]}
 options:
   namespace: {description: The Service's namespace., type: str, required: true}
   service:

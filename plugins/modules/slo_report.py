@@ -22,9 +22,7 @@ description:
   - Fails, after writing the files, when a verdict fails the O(gate).
 extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.CHANGES]
 attributes:
-  check_mode:
-    details:
-      - Judges the figures and reports whether a file would change, but writes nothing.
+  check_mode: {details: ["Judges the figures and reports whether a file would change, but writes nothing."]}
 options:
   measurements:
     description: The figures of each workload, one entry per workload.

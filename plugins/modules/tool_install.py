@@ -20,14 +20,9 @@ description:
   - When O(dest)/O(name) already has the pinned digest (for helm, the recorded one), nothing is downloaded.
   - There is no recorded SHA-256 for a tool at a version unless the caller gives one (O(checksums) or O(sha256)); the
     module then refuses to download rather than install a binary nobody checked.
-extends_documentation_fragment: [mcpmesh.platform._attributes]
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.CHANGES]
 attributes:
-  check_mode:
-    support: full
-    details:
-      - Reads the installed file's digest and reports whether a download would happen; downloads nothing.
-  diff_mode: {support: none}
-  idempotent: {support: full}
+  check_mode: {details: [Reads the installed file's digest and reports whether a download would happen; downloads nothing.]}
 options:
   name:
     description: The CLI to install; also the file name in O(dest).
