@@ -29,6 +29,7 @@ import re
 from collections.abc import Mapping
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _linkerd, _schema_parts
+from ansible_collections.mcpmesh.platform.plugins.module_utils._text import line_matches
 
 POLICY_GROUP = "policy.linkerd.io"
 API = {
@@ -580,13 +581,8 @@ CURL_LINE = re.compile(r"^\s*(?:status=)?(?P<code>\d{3})\s+rc=(?P<rc>\d+)\s*$")
 
 def parse_curl(output: str) -> tuple[int | None, int | None]:
     """Read the probe's ``<http_code> rc=<curl exit>`` line (the last one that matches)."""
-    found = (None, None)
-    for line in str(output or "").splitlines():
-        match = CURL_LINE.match(line)
-        if match:
-            code = int(match["code"])
-            found = (code or None, int(match["rc"]))
-    return found
+    matches = line_matches(CURL_LINE, output)
+    return (int(matches[-1]["code"]) or None, int(matches[-1]["rc"])) if matches else (None, None)
 
 
 def judge_denial(observation: Mapping) -> dict:

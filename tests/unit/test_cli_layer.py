@@ -7,6 +7,7 @@ time limit, the decoding of binary output and the bounded failure are the real o
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 
@@ -70,6 +71,13 @@ def test_clean_cuts_and_says_how_much():
 def test_names_counts_long_lists():
     assert _text.names([f"n{i}" for i in range(25)], limit=3) == "n0, n1, n2, and 22 more"
     assert _text.names(["a", "b"]) == "a, b"
+
+
+def test_line_matches_reads_each_line_of_any_value():
+    pattern = re.compile(r"(?P<code>\d{3}) rc=(?P<rc>\d+)$")
+    found = _text.line_matches(pattern, "starting\n200 rc=0\nnoise 500 rc=1\n000 rc=7")
+    assert [(m["code"], m["rc"]) for m in found] == [("200", "0"), ("000", "7")]
+    assert _text.line_matches(pattern, None) == [] and _text.line_matches(pattern, 404) == []
 
 
 def test_quote_never_raises():
