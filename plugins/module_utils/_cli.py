@@ -224,14 +224,44 @@ def wait_spec(timeout: int, interval: int = 5, interval_name: str = "poll_interv
 RUNTIME_ARG_SPEC = dict(runtime=dict(type="str", choices=["docker", "podman", "auto"], default="auto"))
 
 
-def viz_spec(timeout: int) -> dict:
+def viz_spec(timeout: int, interval: int = 5) -> dict:
     """The argument spec of a module reading Linkerd viz figures (the ``_linkerd_viz`` and ``_kubernetes`` fragments).
 
-    ``wait_timeout`` (documented by the module, default ``timeout``) and ``poll_interval``, ``linkerd_path``,
-    ``fail_on_problems`` and the kubeconfig options.
+    ``wait_timeout`` (documented by the module, default ``timeout``) and ``poll_interval`` (a module documenting
+    another default than the fragment's passes it as ``interval``), ``linkerd_path``, ``fail_on_problems`` and the
+    kubeconfig options.
     """
-    return {**wait_spec(timeout), "linkerd_path": dict(type="path"),
+    return {**wait_spec(timeout, interval), "linkerd_path": dict(type="path"),
             "fail_on_problems": dict(type="bool", default=True), **K8S_ARG_SPEC}
+
+
+def poll_viz(attempt, deadline, poll_interval: int):
+    """``(reading, attempts)``: ``attempt()`` polled until it returns a reading with no ``problems``, or one whose
+    ``garbage`` says the CLI printed something that is not its JSON (reading again does not mend that)."""
+    return _deadline.poll(attempt, deadline, max(poll_interval, 1),
+                          done=lambda reading: reading["garbage"] is not None or not reading["problems"])
+
+
+def finish_viz(module, cli: Cli, reading: dict, result: dict, printed: str, hint: str, msg) -> None:
+    """End a module that read viz figures with :func:`poll_viz`: fail at once on garbage (``printed``: what the
+    CLI should have printed; ``hint``: what else to check about the CLI), else set ``success`` and end as
+    :func:`finish` does, failing with the command's output and ``msg`` (a function giving the message)."""
+    run = reading["run"]
+    if reading["garbage"] is not None:
+        cli.fail(f"{cli.describe(run)} printed something that is not {printed} ({reading['garbage']}). "
+                 f"Check that linkerd_path is the linkerd CLI with the viz extension{hint}.", run, **result)
+    result["success"] = not result["problems"]
+    if result["problems"] and module.params["fail_on_problems"]:
+        cli.fail(msg(), run, **result)
+    module.exit_json(**result)
+
+
+def finish(module, result: dict, problems: list, msg) -> None:
+    """End the module: ``fail_json(msg=msg, **result)`` when there are ``problems`` and ``fail_on_problems``
+    is true, else ``exit_json(**result)``. ``msg`` may be a function giving the message, built only then."""
+    if problems and module.params["fail_on_problems"]:
+        module.fail_json(msg=msg() if callable(msg) else msg, **result)
+    module.exit_json(**result)
 
 
 def new_module(module_class, argument_spec: dict, *, seconds: tuple = (), **kwargs):

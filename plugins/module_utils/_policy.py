@@ -28,7 +28,8 @@ import math
 import re
 from collections.abc import Mapping
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _linkerd
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _linkerd, _schema_parts
+from ansible_collections.mcpmesh.platform.plugins.module_utils._text import line_matches
 
 POLICY_GROUP = "policy.linkerd.io"
 API = {
@@ -48,8 +49,7 @@ HTTP_PROTOCOLS = ("unknown", "HTTP/1", "HTTP/2")
 DISTRIBUTIONS = ("enterprise", "edge")
 ACCRUAL_MODES = {"enterprise": ("consecutive",), "edge": ("consecutive", "unified")}
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_PORT_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS_LABEL, _PORT_NAME = re.compile(_schema_parts.DNS_LABEL), re.compile(_schema_parts.PORT_NAME)
 _DURATION = re.compile(r"^([0-9]+(\.[0-9]+)?(ms|s|m|h))+$")
 _RETRY_STATUS = re.compile(r"^(5xx|gateway-error|[1-5][0-9]{2}(-[1-5][0-9]{2})?)$")
 _CIDR = re.compile(r"^[0-9a-fA-F:.]+/[0-9]{1,3}$")
@@ -581,13 +581,8 @@ CURL_LINE = re.compile(r"^\s*(?:status=)?(?P<code>\d{3})\s+rc=(?P<rc>\d+)\s*$")
 
 def parse_curl(output: str) -> tuple[int | None, int | None]:
     """Read the probe's ``<http_code> rc=<curl exit>`` line (the last one that matches)."""
-    found = (None, None)
-    for line in str(output or "").splitlines():
-        match = CURL_LINE.match(line)
-        if match:
-            code = int(match["code"])
-            found = (code or None, int(match["rc"]))
-    return found
+    matches = line_matches(CURL_LINE, output)
+    return (int(matches[-1]["code"]) or None, int(matches[-1]["rc"])) if matches else (None, None)
 
 
 def judge_denial(observation: Mapping) -> dict:

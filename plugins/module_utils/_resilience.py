@@ -28,6 +28,7 @@ import re
 from collections.abc import Mapping
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils._policy import duration_seconds, shorten
+from ansible_collections.mcpmesh.platform.plugins.module_utils._text import line_matches
 
 RETRIES = "outbound_http_route_retry_requests_total"
 RETRY_LIMIT_EXCEEDED = "outbound_http_route_retry_limit_exceeded_total"
@@ -111,14 +112,8 @@ def _is_timeout(labels: Mapping) -> bool:
 
 def parse_probe(output: str) -> list[dict]:
     """The ``<code> <seconds> rc=<exit>`` lines a fault probe printed, in order."""
-    out = []
-    for line in str(output or "").splitlines():
-        match = PROBE_LINE.match(line)
-        if match:
-            code = int(match["code"])
-            out.append({"status": code or None, "seconds": float(match["seconds"].replace(",", ".")),
-                        "curl_exit": int(match["rc"])})
-    return out
+    return [{"status": int(match["code"]) or None, "seconds": float(match["seconds"].replace(",", ".")),
+             "curl_exit": int(match["rc"])} for match in line_matches(PROBE_LINE, output)]
 
 
 def fault_annotations(annotations: Mapping) -> dict[str, str]:

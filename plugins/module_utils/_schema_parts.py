@@ -7,9 +7,13 @@ Each returns a new dict, so a schema can extend what it got without changing ano
 from __future__ import annotations
 
 DRAFT_07 = "http://json-schema.org/draft-07/schema#"
-# RFC 1123 names, as Kubernetes checks them: a label (namespaces, most names) and a subdomain.
+# The names Kubernetes checks, written once (the schemas use them, and _policy and _service_proxy compile them):
+# RFC 1123 names, a label (namespaces, most names) and a subdomain (pods); an RFC 1035 label (Services: a
+# letter first); a port name (IANA_SVC_NAME: a label with at least one letter, at most 15 characters).
 DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+DNS1035_LABEL = r"^[a-z]([-a-z0-9]*[a-z0-9])?$"
+PORT_NAME = r"^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
 
 
 def string_map() -> dict:

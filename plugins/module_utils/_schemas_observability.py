@@ -13,7 +13,7 @@ into its Secret). Unknown keys are allowed (``observability_grafana_values`` pas
 """
 from __future__ import annotations
 
-_DNS_LABEL = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"
+from ansible_collections.mcpmesh.platform.plugins.module_utils._schema_parts import DNS_LABEL as _DNS_LABEL
 
 _DATASOURCE = {
     "type": "object",

@@ -23,12 +23,10 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
+from ansible_collections.mcpmesh.platform.plugins.module_utils._schema_parts import DNS1035_LABEL, DNS_LABEL, DNS_SUBDOMAIN, PORT_NAME
 from ansible_collections.mcpmesh.platform.plugins.module_utils._text import cut, last_line
 
-_DNS1123_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS1035_LABEL = re.compile(r"^[a-z]([-a-z0-9]*[a-z0-9])?$")
-_DNS1123_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_PORT_NAME = re.compile(r"^(?=.*[a-z])[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_DNS1123_LABEL, _DNS1035_LABEL, _DNS1123_SUBDOMAIN, _PORT_NAME = map(re.compile, (DNS_LABEL, DNS1035_LABEL, DNS_SUBDOMAIN, PORT_NAME))
 # What may stay as it is in the path and query (RFC 3986 pchar, "/", "?" and "%" of escapes the caller made).
 _SAFE = "/?=&%:@!$'()*+,;-._~"
 
@@ -39,9 +37,7 @@ _SERVER_ERROR = re.compile(r"^Error from server(?: \((?P<reason>[A-Za-z]+)\))?: 
 def proxy_url(namespace: str, service: str, port, path: str) -> str:
     """The service-proxy URL; ValueError naming what is wrong with an argument."""
     _namespace(namespace)
-    if not isinstance(service, str) or len(service) > 63 or not _DNS1035_LABEL.match(service):
-        raise ValueError(f"service {cut(str(service), 80)!r} is not a Service name (a lower-case letter first, then "
-                         "letters, digits and '-', at most 63)")
+    _name("service", service, 63, _DNS1035_LABEL, "a Service name (a lower-case letter first, then letters, digits and '-', at most 63)")
     return f"/api/v1/namespaces/{namespace}/services/{service}:{_port(port)}/proxy/{_path(path)}"
 
 
@@ -51,19 +47,21 @@ def pod_proxy_url(namespace: str, pod: str, port, path: str) -> str:
     The API server joins the pod's IP with the port as it is, so the port must be the container port's number.
     """
     _namespace(namespace)
-    if not isinstance(pod, str) or len(pod) > 253 or not _DNS1123_SUBDOMAIN.match(pod):
-        raise ValueError(f"pod {cut(str(pod), 80)!r} is not a pod name (lower-case letters, digits, '-' and '.', "
-                         "at most 253)")
+    _name("pod", pod, 253, _DNS1123_SUBDOMAIN, "a pod name (lower-case letters, digits, '-' and '.', at most 253)")
     if isinstance(port, bool) or not (isinstance(port, int) or (isinstance(port, str) and port.isdigit())):
         raise ValueError(f"port {cut(str(port), 40)!r} must be the container port's number for a pod (the API server "
                          "does not resolve port names there)")
     return f"/api/v1/namespaces/{namespace}/pods/{pod}:{_port(port)}/proxy/{_path(path)}"
 
 
+def _name(what: str, value, limit: int, pattern: re.Pattern, rule: str) -> None:
+    """ValueError saying ``<what> <value> is not <rule>`` unless ``value`` is a string of ``pattern`` within ``limit``."""
+    if not isinstance(value, str) or len(value) > limit or not pattern.match(value):
+        raise ValueError(f"{what} {cut(str(value), 80)!r} is not {rule}")
+
+
 def _namespace(namespace) -> None:
-    if not isinstance(namespace, str) or len(namespace) > 63 or not _DNS1123_LABEL.match(namespace):
-        raise ValueError(f"namespace {cut(str(namespace), 80)!r} is not a namespace name (lower-case letters, digits "
-                         "and '-', at most 63)")
+    _name("namespace", namespace, 63, _DNS1123_LABEL, "a namespace name (lower-case letters, digits and '-', at most 63)")
 
 
 def _path(path) -> str:

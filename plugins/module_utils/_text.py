@@ -86,6 +86,11 @@ def names(items, limit: int = LIST_LIMIT, sep: str = ", ") -> str:
     return shown
 
 
+def line_matches(pattern: re.Pattern, text) -> list:
+    """The matches of ``pattern`` at the start of each line of ``text`` (any value; None is no text), in order."""
+    return [match for match in map(pattern.match, str(text or "").splitlines()) if match]
+
+
 def finite_number(value) -> bool:
     """An int or float (not a bool) that is neither NaN nor infinite."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -125,18 +125,20 @@ def expected_digest(tool: str, version: str, platform: str, sha256: str | None, 
     ToolsError, saying what to set, when there is none or it is not a SHA-256."""
     label = f"{tool} {version} on {platform}"
     if sha256:
-        digest = normalize_digest(sha256)
-        if digest is None:
-            raise ToolsError(f"the SHA-256 given for {label} ({_text.quote(sha256, 90)}) is not 64 hex digits")
-        return digest
+        return _checked_digest(sha256, f"given for {label}")
     given = (checksums or {}).get(platform)
     if not given:
         known = sorted(k for k, v in (checksums or {}).items() if v)
         where = f" (pinned only for {', '.join(known)})" if known else ""
         raise ToolsError(f"no SHA-256 is pinned for {label}{where}; refusing to install a binary nobody checked")
-    digest = normalize_digest(given)
+    return _checked_digest(given, f"pinned for {label}")
+
+
+def _checked_digest(value: str, where: str) -> str:
+    """``value`` as a lower-case SHA-256; ToolsError naming ``where`` it came from when it is not one."""
+    digest = normalize_digest(value)
     if digest is None:
-        raise ToolsError(f"the SHA-256 pinned for {label} ({_text.quote(given, 90)}) is not 64 hex digits")
+        raise ToolsError(f"the SHA-256 {where} ({_text.quote(value, 90)}) is not 64 hex digits")
     return digest
 
 

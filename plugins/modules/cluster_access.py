@@ -14,50 +14,21 @@ description:
     (C(kubectl create -f - -o json)), which every authenticated user may create.
   - Collects every problem and reports them all in one message, each with what to do.
   - Changes nothing in the cluster (an access review is not stored), so it runs in check mode too.
-author:
-  - mcpmesh maintainers (@mcpmesh)
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes
-  - mcpmesh.platform._attributes.INFO_MODULE
-  - mcpmesh.platform._attributes.ACTIONGROUP_K8S
-  - mcpmesh.platform._kubernetes
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY, mcpmesh.platform._kubernetes]
 options:
-  checks:
-    description: The permissions to ask for, each one C(SelfSubjectAccessReview).
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      verb:
-        description: The API verb, such as V(create), V(patch), V(list).
-        type: str
-        required: true
-      resource:
-        description: The resource's plural name, such as V(namespaces) or V(customresourcedefinitions).
-        type: str
-        required: true
-      group:
-        description: The API group; empty for the core group.
-        type: str
-        default: ""
-      namespace:
-        description: The namespace; empty asks cluster-wide.
-        type: str
-        default: ""
-      subresource:
-        description: A subresource, such as V(status).
-        type: str
-        default: ""
-  min_version:
-    description: The oldest Kubernetes version accepted, C(MAJOR.MINOR). Unset means any.
-    type: str
+  checks: {description: "The permissions to ask for, each one C(SelfSubjectAccessReview).", type: list, elements: dict, default: [],
+    suboptions: {
+      verb: {description: "The API verb, such as V(create), V(patch), V(list).", type: str, required: true},
+      resource: {description: "The resource's plural name, such as V(namespaces) or V(customresourcedefinitions).", type: str, required: true},
+      group: {description: The API group; empty for the core group., type: str, default: ""},
+      namespace: {description: The namespace; empty asks cluster-wide., type: str, default: ""},
+      subresource: {description: "A subresource, such as V(status).", type: str, default: ""}}}
+  min_version: {description: "The oldest Kubernetes version accepted, C(MAJOR.MINOR). Unset means any.", type: str}
   timeout:
     description: Seconds each kubectl call may take (C(--request-timeout)); the call is stopped a little later.
     type: int
     default: 30
-  kubectl_path:
-    description: The kubectl binary; by default the one on C(PATH).
-    type: path
+  kubectl_path: {description: The kubectl binary; by default the one on C(PATH)., type: path}
   fail_on_problems:
     description: Fail when any check fails. With V(false) the rows are only returned.
     type: bool
@@ -84,10 +55,7 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-reachable:
-  description: Whether the API server answered C(kubectl version).
-  returned: always
-  type: bool
+reachable: {description: Whether the API server answered C(kubectl version)., returned: always, type: bool}
 server_version:
   description: The API server's C(gitVersion); V(null) when it did not answer.
   returned: always
@@ -98,46 +66,23 @@ kubernetes_version:
   returned: always
   type: str
   sample: "1.33"
-checked:
-  description: One row per check, passed or not.
-  returned: always
-  type: list
-  elements: dict
-  contains:
-    name:
-      description: What was checked, for example C(create secrets in namespace linkerd).
-      type: str
-    kind:
-      description: V(context), V(cluster) (reachable, version) or V(access) (one permission).
-      type: str
-    ok:
-      description: Whether the check passed.
-      type: bool
-    problem:
-      description: What is wrong, when RV(checked[].ok) is false.
-      type: str
-    reason:
-      description: For V(access) rows, the reason the authorizer gave (RBAC names the binding that allowed it).
-      type: str
-    found:
-      description: For the V(cluster) row, the API server's version.
-      type: str
-    hint:
-      description: What to do about a failed V(context) or V(cluster) row.
-      type: str
-  sample:
-    - {name: create namespaces cluster-wide, kind: access, ok: true, reason: "RBAC: allowed by ClusterRoleBinding ..."}
+checked: {description: "One row per check, passed or not.", returned: always, type: list, elements: dict,
+  contains: {
+    name: {description: "What was checked, for example C(create secrets in namespace linkerd).", type: str},
+    kind: {description: "V(context), V(cluster) (reachable, version) or V(access) (one permission).", type: str},
+    ok: {description: Whether the check passed., type: bool},
+    problem: {description: "What is wrong, when RV(checked[].ok) is false.", type: str},
+    reason: {description: "For V(access) rows, the reason the authorizer gave (RBAC names the binding that allowed it).", type: str},
+    found: {description: "For the V(cluster) row, the API server's version.", type: str},
+    hint: {description: What to do about a failed V(context) or V(cluster) row., type: str}},
+  sample: [{name: create namespaces cluster-wide, kind: access, ok: true, reason: "RBAC: allowed by ClusterRoleBinding ..."}]}
 denied:
   description: The permissions refused (or not answered), by name.
   returned: always
   type: list
   elements: str
   sample: [create customresourcedefinitions.apiextensions.k8s.io cluster-wide]
-problems:
-  description: The problem lines, in the order reported.
-  returned: always
-  type: list
-  elements: str
+problems: {description: "The problem lines, in the order reported.", returned: always, type: list, elements: str}
 """
 
 import json
@@ -145,7 +90,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils import _cluster_access, _text
+from ansible_collections.mcpmesh.platform.plugins.module_utils import _cli, _cluster_access, _text
 from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli
 
 KILL_GRACE_S = 5
@@ -231,9 +176,7 @@ def finish(module, result: dict, rows: list[dict], context: str) -> None:
     result["checked"] = rows
     result["denied"] = [row["name"] for row in rows if row["kind"] == "access" and not row["ok"]]
     result["problems"] = [f"{row['problem']}. {row.get('hint', '')}".strip() for row in rows if not row["ok"]]
-    if result["problems"] and module.params["fail_on_problems"]:
-        module.fail_json(msg=_cluster_access.report(rows, context), **result)
-    module.exit_json(**result)
+    _cli.finish(module, result, result["problems"], lambda: _cluster_access.report(rows, context))
 
 
 if __name__ == "__main__":

@@ -15,11 +15,7 @@ description:
     query returns fewer series than its O(queries[].min_series); with O(fail_on_problems=false) it reports the same in
     RV(problems) instead.
   - Changes nothing. Each query's first series value is returned, so the figures can feed a report.
-author:
-  - mcpmesh maintainers (@mcpmesh)
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes
-  - mcpmesh.platform._attributes.INFO_MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY]
 options:
   url:
     description: Grafana's base URL as seen from where the module runs, without a trailing C(/api) (for example V(http://127.0.0.1:3000)).
@@ -29,42 +25,19 @@ options:
     description: The uid of the data source the queries go through (the provisioned C(uid)).
     type: str
     default: prometheus
-  queries:
-    description: The PromQL queries, asked as instant queries. None gives a health check only.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      name:
-        description: The query's name (its C(refId)); the key of its entry in RV(answers).
-        type: str
-        required: true
-      expr:
-        description: The PromQL expression.
-        type: str
-        required: true
-      min_series:
-        description: The least number of series the query must return (V(0) only reports what it returns).
-        type: int
-        default: 1
+  queries: {description: "The PromQL queries, asked as instant queries. None gives a health check only.", type: list, elements: dict, default: [],
+    suboptions: {
+      name: {description: The query's name (its C(refId)); the key of its entry in RV(answers)., type: str, required: true},
+      expr: {description: The PromQL expression., type: str, required: true},
+      min_series: {description: The least number of series the query must return (V(0) only reports what it returns)., type: int, default: 1}}}
   time_range:
     description: How far back the queries look, as a Grafana relative range (the request's C(from) is C(now-<time_range>)).
     type: str
     default: 5m
-  username:
-    description: A user for basic authentication; none asks anonymously.
-    type: str
-  password:
-    description: The password of O(username).
-    type: str
-  validate_certs:
-    description: Check the server's TLS certificate for an C(https) URL.
-    type: bool
-    default: true
-  timeout:
-    description: Seconds each HTTP request may take.
-    type: int
-    default: 10
+  username: {description: A user for basic authentication; none asks anonymously., type: str}
+  password: {description: The password of O(username)., type: str}
+  validate_certs: {description: Check the server's TLS certificate for an C(https) URL., type: bool, default: true}
+  timeout: {description: Seconds each HTTP request may take., type: int, default: 10}
   fail_on_problems:
     description: Fail when RV(problems) is not empty; V(false) only reports them.
     type: bool
@@ -93,32 +66,20 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-health:
-  description: What C(/api/health) said.
-  returned: always
-  type: dict
-  contains:
-    ok:
-      description: Grafana answered HTTP 200 with C(database) C(ok).
-      type: bool
-    version:
-      description: Grafana's version, as it reports it.
-      type: str
-    database:
-      description: The state of Grafana's database (C(ok) when healthy).
-      type: str
-    commit:
-      description: The commit Grafana was built from.
-      type: str
-  sample: {ok: true, version: 13.2.0, database: ok, commit: 0a1b2c3}
+health: {description: What C(/api/health) said., returned: always, type: dict,
+  contains: {
+    ok: {description: Grafana answered HTTP 200 with C(database) C(ok)., type: bool},
+    version: {description: "Grafana's version, as it reports it.", type: str},
+    database: {description: The state of Grafana's database (C(ok) when healthy)., type: str},
+    commit: {description: The commit Grafana was built from., type: str}},
+  sample: {ok: true, version: 13.2.0, database: ok, commit: 0a1b2c3}}
 answers:
   description:
     - Per query name, the number of series returned, the first series' last value (null when none or NaN), up to ten
       label sets, and the error Grafana gave.
   returned: always
   type: dict
-  sample:
-    petstore_series: {series: 2, value: 120.0, labels: [{deployment: petstore}], error: null}
+  sample: {petstore_series: {series: 2, value: 120.0, labels: [{deployment: petstore}], error: null}}
 problems:
   description: What is wrong, one line each; empty when all is well.
   returned: always
@@ -135,6 +96,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.urls import ConnectionError as UrlsConnectionError, open_url
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _grafana, _text
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import finish
 
 BODY_LIMIT = 1024 * 1024  # bytes read of an answer
 
@@ -218,13 +180,11 @@ def main() -> None:
             problems += found
 
     out = dict(changed=False, health=judged, answers=results, problems=problems)
-    if problems and params["fail_on_problems"]:
-        hint = ("Check that Grafana runs and is reachable at that URL (the observability role maps it to the host; "
-                "kubectl -n <namespace> port-forward svc/<release> 3000:80 reaches it otherwise), that its data "
-                f"source {params['datasource_uid']!r} points at a Prometheus that scrapes the Linkerd proxies, and that "
-                "traffic ran in the last " + _text.cut(params["time_range"], 20) + ".")
-        module.fail_json(msg=f"{'; '.join(problems)}. {hint}", **out)
-    module.exit_json(**out)
+    hint = ("Check that Grafana runs and is reachable at that URL (the observability role maps it to the host; "
+            "kubectl -n <namespace> port-forward svc/<release> 3000:80 reaches it otherwise), that its data "
+            f"source {params['datasource_uid']!r} points at a Prometheus that scrapes the Linkerd proxies, and that "
+            "traffic ran in the last " + _text.cut(params["time_range"], 20) + ".")
+    finish(module, out, problems, lambda: f"{'; '.join(problems)}. {hint}")
 
 
 if __name__ == "__main__":

@@ -18,19 +18,12 @@ description:
     unpinned node image). O(validate_only=true) does only that, with no kind and no container engine.
   - Failures of C(kind), which logs everything to standard error, return the command, its exit status and its
     standard error.
-extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes.MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.CHANGES, mcpmesh.platform._kubernetes]
 attributes:
-  check_mode:
-    details:
-      - Reports whether the cluster would be created, deleted or its context exported; reads node readiness.
-  diff_mode:
-    support: full
+  check_mode: {details: ["Reports whether the cluster would be created, deleted or its context exported; reads node readiness."]}
+  diff_mode: {support: full}
 options:
-  name:
-    description: The cluster's name; its kubeconfig context is C(kind-<name>).
-    type: str
-    default: kind
+  name: {description: The cluster's name; its kubeconfig context is C(kind-<name>)., type: str, default: kind}
   state:
     description: V(present) creates the cluster when it is absent; V(absent) deletes it when it exists.
     type: str
@@ -41,9 +34,7 @@ options:
       - A kind cluster config file (C(kind.x-k8s.io/v1alpha4)). It only applies when the cluster is created;
         an existing cluster is left as it is.
     type: path
-  image:
-    description: The node image for every node (C(kind create cluster --image)); pin it by digest.
-    type: str
+  image: {description: The node image for every node (C(kind create cluster --image)); pin it by digest., type: str}
   runtime:
     description:
       - The container engine kind uses (C(KIND_EXPERIMENTAL_PROVIDER)). V(auto) lets kind detect it.
@@ -55,10 +46,7 @@ options:
     description: Seconds to wait for every node to be C(Ready), after creating the cluster or finding it.
     type: int
     default: 300
-  wait_sleep:
-    description: Seconds between two readiness checks.
-    type: int
-    default: 5
+  wait_sleep: {description: Seconds between two readiness checks., type: int, default: 5}
   validate_only:
     description:
       - Only check O(config) and report; run nothing. For render-only runs, which have no kind and no engine.
@@ -101,28 +89,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-name:
-  description: The cluster's name.
-  returned: always
-  type: str
-  sample: mcpmesh
-context:
-  description: The kubeconfig context of the cluster.
-  returned: always
-  type: str
-  sample: kind-mcpmesh
+name: {description: The cluster's name., returned: always, type: str, sample: mcpmesh}
+context: {description: The kubeconfig context of the cluster., returned: always, type: str, sample: kind-mcpmesh}
 existed:
   description: Whether the cluster existed before the module ran; V(null) with O(validate_only=true).
   returned: always
   type: bool
-created:
-  description: Whether the cluster was created (or would be, in check mode).
-  returned: always
-  type: bool
-deleted:
-  description: Whether the cluster was deleted (or would be, in check mode).
-  returned: always
-  type: bool
+created: {description: "Whether the cluster was created (or would be, in check mode).", returned: always, type: bool}
+deleted: {description: "Whether the cluster was deleted (or would be, in check mode).", returned: always, type: bool}
 exported:
   description: Whether the kubeconfig context was written again for an existing cluster.
   returned: always
@@ -149,15 +123,8 @@ config_problems:
   returned: when O(config) is given
   type: list
   elements: str
-cmd:
-  description: The command that failed.
-  returned: failure of a command
-  type: list
-  elements: str
-rc:
-  description: Its exit status.
-  returned: failure of a command
-  type: int
+cmd: {description: The command that failed., returned: failure of a command, type: list, elements: str}
+rc: {description: Its exit status., returned: failure of a command, type: int}
 stderr:
   description: Its standard error (kind writes its log and errors there).
   returned: failure of a command

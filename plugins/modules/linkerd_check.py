@@ -16,28 +16,16 @@ description:
     only with O(fail_on_warnings=true).
   - While checks fail it runs them again until O(wait_timeout) seconds have passed, so it can follow a
     control plane that is still starting. Each run also gets the remaining time as C(--wait).
-extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes.INFO_MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY, mcpmesh.platform._kubernetes]
 options:
-  linkerd_path:
-    description: The linkerd CLI. When not set, C(linkerd) is looked up on C(PATH).
-    type: path
+  linkerd_path: {description: "The linkerd CLI. When not set, C(linkerd) is looked up on C(PATH).", type: path}
   linkerd_namespace:
     description: The namespace of the control plane (C(--linkerd-namespace)).
     type: str
     default: linkerd
-  core:
-    description: Run C(linkerd check).
-    type: bool
-    default: true
-  viz:
-    description: Also run C(linkerd viz check).
-    type: bool
-    default: false
-  proxy:
-    description: Add C(--proxy) (data-plane checks) to both commands.
-    type: bool
-    default: false
+  core: {description: Run C(linkerd check)., type: bool, default: true}
+  viz: {description: Also run C(linkerd viz check)., type: bool, default: false}
+  proxy: {description: Add C(--proxy) (data-plane checks) to both commands., type: bool, default: false}
   pre:
     description: Run C(linkerd check --pre) (the checks before an install) instead of the full checks.
     type: bool
@@ -46,14 +34,8 @@ options:
     description: Seconds to keep running the checks while any fails. V(0) runs them once.
     type: int
     default: 300
-  poll_interval:
-    description: Seconds between two runs.
-    type: int
-    default: 5
-  fail_on_warnings:
-    description: Fail when a check warns, too.
-    type: bool
-    default: false
+  poll_interval: {description: Seconds between two runs., type: int, default: 5}
+  fail_on_warnings: {description: "Fail when a check warns, too.", type: bool, default: false}
 """
 
 EXAMPLES = r"""
@@ -74,33 +56,16 @@ success:
   description: Whether no check reported an error (and, with O(fail_on_warnings=true), none warned).
   returned: always
   type: bool
-error_checks:
-  description: The checks that failed in the last run.
-  returned: always
-  type: list
-  elements: dict
-  contains:
-    category:
-      description: The category (C(categoryName)), for example C(linkerd-identity) or C(linkerd-viz).
-      type: str
-    description:
-      description: What was checked.
-      type: str
-    result:
-      description: V(error) here; V(warning) in RV(warning_checks); V(success) in RV(checks).
-      type: str
-    error:
-      description: What the CLI said went wrong.
-      type: str
-    hint:
-      description: The CLI's link to the documentation of the check.
-      type: str
-  sample:
-    - category: linkerd-identity
-      description: issuer cert is within its validity period
-      result: error
-      error: "issuer certificate is not valid anymore"
-      hint: https://linkerd.io/2/checks/#l5d-identity-issuer-cert-is-time-valid
+error_checks: {description: The checks that failed in the last run., returned: always, type: list, elements: dict,
+  contains: {
+    category: {description: "The category (C(categoryName)), for example C(linkerd-identity) or C(linkerd-viz).", type: str},
+    description: {description: What was checked., type: str},
+    result: {description: V(error) here; V(warning) in RV(warning_checks); V(success) in RV(checks)., type: str},
+    error: {description: What the CLI said went wrong., type: str},
+    hint: {description: The CLI's link to the documentation of the check., type: str}},
+  sample: [
+    {category: linkerd-identity, description: issuer cert is within its validity period, result: error,
+      error: issuer certificate is not valid anymore, hint: https://linkerd.io/2/checks/#l5d-identity-issuer-cert-is-time-valid}]}
 warning_checks:
   description: The checks that warned in the last run, as in RV(error_checks).
   returned: always
@@ -112,32 +77,16 @@ warning_lines:
   type: list
   elements: str
   sample: ["[linkerd-version] cli is up-to-date: is running version 26.8.3 but the latest edge version is 26.9.1"]
-checks:
-  description: Every check of the last run with its result.
-  returned: always
-  type: list
-  elements: dict
-attempts:
-  description: How many times the checks were run.
-  returned: always
-  type: int
+checks: {description: Every check of the last run with its result., returned: always, type: list, elements: dict}
+attempts: {description: How many times the checks were run., returned: always, type: int}
 cmd:
   description: The last command that ran (on failure, the one that failed).
   returned: when a command ran
   type: list
   elements: str
-rc:
-  description: Its exit status.
-  returned: when a command ran
-  type: int
-stdout:
-  description: Its standard output.
-  returned: on failure
-  type: str
-stderr:
-  description: Its standard error.
-  returned: on failure
-  type: str
+rc: {description: Its exit status., returned: when a command ran, type: int}
+stdout: {description: Its standard output., returned: on failure, type: str}
+stderr: {description: Its standard error., returned: on failure, type: str}
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -19,14 +19,10 @@ description:
   - Output that is not the CLI's JSON (the table format, an error page, binary) fails at once, whatever
     O(fail_on_problems) says.
   - The module only reads; it changes nothing.
-extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes.INFO_MODULE
-  - mcpmesh.platform._linkerd_viz
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY, mcpmesh.platform._kubernetes,
+                                 mcpmesh.platform._linkerd_viz]
 options:
-  namespace:
-    description: The namespace whose edges are listed (C(-n)).
-    type: str
-    required: true
+  namespace: {description: The namespace whose edges are listed (C(-n))., type: str, required: true}
   resource:
     description:
       - The resource type the edges are between (V(deployment), V(statefulset), V(daemonset), V(pod), ...).
@@ -46,24 +42,15 @@ options:
         description: The source resource's name; shell-style patterns are allowed (V(hostgroup-*)).
         type: str
         required: true
-      dst:
-        description: The destination resource's name; shell-style patterns are allowed.
-        type: str
-        required: true
-      src_namespace:
-        description: The source's namespace. Defaults to O(namespace).
-        type: str
-      dst_namespace:
-        description: The destination's namespace. Defaults to O(namespace).
-        type: str
+      dst: {description: The destination resource's name; shell-style patterns are allowed., type: str, required: true}
+      src_namespace: {description: The source's namespace. Defaults to O(namespace)., type: str}
+      dst_namespace: {description: The destination's namespace. Defaults to O(namespace)., type: str}
       client_id:
         description:
           - The client identity the edge must show, as the CLI shortens it, C(<service account>.<namespace>)
             (V(default.cosmonic-system)); patterns allowed. Any identity when not set.
         type: str
-      server_id:
-        description: The server identity the edge must show, like O(expected[].client_id).
-        type: str
+      server_id: {description: "The server identity the edge must show, like O(expected[].client_id).", type: str}
   require_identity:
     description: An expected edge must be mTLS, with both identities and no no-TLS reason.
     type: bool
@@ -92,39 +79,19 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-edges:
-  description: The edges last read, with RV(edges[].secured) added.
-  returned: always
-  type: list
-  elements: dict
-  contains:
-    src:
-      description: The source resource.
-      type: str
-    src_namespace:
-      description: Its namespace.
-      type: str
-    dst:
-      description: The destination resource.
-      type: str
-    dst_namespace:
-      description: Its namespace.
-      type: str
-    client_id:
-      description: The client proxy's identity, C(<service account>.<namespace>); empty without one.
-      type: str
-    server_id:
-      description: The server proxy's identity; empty when the connection is not mTLS.
-      type: str
-    no_tls_reason:
-      description: Why the connection is not mTLS (for example V(Not Provided By Remote)); empty when it is.
-      type: str
-    secured:
-      description: Both identities are there and there is no no-TLS reason.
-      type: bool
-  sample:
-    - {src: hostgroup-default, src_namespace: cosmonic-system, dst: petstore, dst_namespace: petstore,
-       client_id: default.cosmonic-system, server_id: petstore.petstore, no_tls_reason: "", secured: true}
+edges: {description: "The edges last read, with RV(edges[].secured) added.", returned: always, type: list, elements: dict,
+  contains: {
+    src: {description: The source resource., type: str},
+    src_namespace: {description: Its namespace., type: str},
+    dst: {description: The destination resource., type: str},
+    dst_namespace: {description: Its namespace., type: str},
+    client_id: {description: "The client proxy's identity, C(<service account>.<namespace>); empty without one.", type: str},
+    server_id: {description: The server proxy's identity; empty when the connection is not mTLS., type: str},
+    no_tls_reason: {description: Why the connection is not mTLS (for example V(Not Provided By Remote)); empty when it is., type: str},
+    secured: {description: Both identities are there and there is no no-TLS reason., type: bool}},
+  sample: [
+    {src: hostgroup-default, src_namespace: cosmonic-system, dst: petstore, dst_namespace: petstore, client_id: default.cosmonic-system,
+      server_id: petstore.petstore, no_tls_reason: "", secured: true}]}
 missing:
   description: The expected edges that were not there, namespaces filled in.
   returned: always
@@ -132,31 +99,17 @@ missing:
   elements: dict
   sample: [{src: "hostgroup-*", src_namespace: cosmonic-system, dst: petstore, dst_namespace: petstore,
             client_id: null, server_id: null}]
-problems:
-  description: Every failed check, one line each.
-  returned: always
-  type: list
-  elements: str
-success:
-  description: Whether every check passed.
-  returned: always
-  type: bool
-attempts:
-  description: How many times the edges were read.
-  returned: always
-  type: int
-cmd:
-  description: The last command run.
-  returned: always
-  type: list
-  elements: str
+problems: {description: "Every failed check, one line each.", returned: always, type: list, elements: str}
+success: {description: Whether every check passed., returned: always, type: bool}
+attempts: {description: How many times the edges were read., returned: always, type: int}
+cmd: {description: The last command run., returned: always, type: list, elements: str}
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _edges
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, new_module, viz_spec
-from ansible_collections.mcpmesh.platform.plugins.module_utils._deadline import Deadline, poll
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, finish_viz, new_module, poll_viz, viz_spec
+from ansible_collections.mcpmesh.platform.plugins.module_utils._deadline import Deadline
 
 MIN_COMMAND_S = 30.0  # a reading may take this long even at the deadline (the CLI runs its health checks first)
 
@@ -205,20 +158,13 @@ def main() -> None:
             reading.update(missing=missing, problems=problems)
         return reading
 
-    reading, attempts = poll(attempt, deadline, max(params["poll_interval"], 1),
-                             done=lambda r: r["garbage"] is not None or not r["problems"])
-    run = reading["run"]
-    result = dict(changed=False, edges=reading["edges"], missing=reading["missing"], problems=reading["problems"],
-                  attempts=attempts, cmd=list(run.cmd))
-    if reading["garbage"] is not None:
-        linkerd.fail(f"{linkerd.describe(run)} printed something that is not its JSON edges ({reading['garbage']}). "
-                     "Check that linkerd_path is the linkerd CLI with the viz extension.", run, **result)
-    result["success"] = not result["problems"]
-    if result["problems"] and params["fail_on_problems"]:
-        shown = "; ".join(result["problems"][:5])
-        more = f"; and {len(result['problems']) - 5} more" if len(result["problems"]) > 5 else ""
-        linkerd.fail(f"mTLS edges in {params['namespace']} after {attempts} reading(s): {shown}{more}", run, **result)
-    module.exit_json(**result)
+    reading, attempts = poll_viz(attempt, deadline, params["poll_interval"])
+    problems = reading["problems"]
+    result = dict(changed=False, edges=reading["edges"], missing=reading["missing"], problems=problems,
+                  attempts=attempts, cmd=list(reading["run"].cmd))
+    more = f"; and {len(problems) - 5} more" if len(problems) > 5 else ""
+    finish_viz(module, linkerd, reading, result, "its JSON edges", "",
+               lambda: f"mTLS edges in {params['namespace']} after {attempts} reading(s): {'; '.join(problems[:5])}{more}")
 
 
 if __name__ == "__main__":

@@ -24,12 +24,9 @@ description:
     have options of their own. Still register the result with C(no_log) on the task, since it holds keys.
 requirements:
   - cryptography >= 42.0 (on the host that runs the module)
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes.MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.CHANGES]
 attributes:
-  check_mode:
-    details:
-      - The module only computes; check mode computes the same.
+  check_mode: {details: [The module only computes; check mode computes the same.]}
   idempotent:
     details:
       - Given back the certificates and keys of its own Secrets, it returns the same certificates and RV(changed=false)
@@ -69,21 +66,13 @@ options:
   issuer_cert_pem:
     description: An issuer certificate (PEM) to use; needs O(issuer_key_pem) and O(anchor_cert_pem).
     type: str
-  issuer_key_pem:
-    description: The key of O(issuer_cert_pem) (PEM, unencrypted).
-    type: str
+  issuer_key_pem: {description: "The key of O(issuer_cert_pem) (PEM, unencrypted).", type: str}
   renew_before_days:
     description: Renew the issuer when fewer days than this remain (C(linkerd check) warns under 60).
     type: int
     default: 60
-  issuer_validity_days:
-    description: Validity of a new issuer certificate.
-    type: int
-    default: 365
-  anchor_validity_days:
-    description: Validity of a new trust anchor, 1 to 36500 days.
-    type: int
-    default: 3650
+  issuer_validity_days: {description: Validity of a new issuer certificate., type: int, default: 365}
+  anchor_validity_days: {description: "Validity of a new trust anchor, 1 to 36500 days.", type: int, default: 3650}
   rotate_anchor:
     description:
       - Replace an expired, unusable or nearly expired trust anchor with a new one. Every meshed workload then has
@@ -151,10 +140,7 @@ trust_anchors:
   returned: success
   type: list
   elements: dict
-issuer_cert_pem:
-  description: The issuer certificate (public).
-  returned: success
-  type: str
+issuer_cert_pem: {description: The issuer certificate (public)., returned: success, type: str}
 issuer_secret_data:
   description:
     - The C(data) of the C(kubernetes.io/tls) issuer Secret (base64 C(tls.crt), C(tls.key), C(ca.crt)). Sensitive.
@@ -165,44 +151,20 @@ anchor_secret_data:
   description: The C(data) of the trust anchor Secret (base64 C(tls.crt), C(tls.key)), or V(null) when the anchor's key is not known. Sensitive.
   returned: success
   type: dict
-anchor_action:
-  description: V(generated), V(reused), V(supplied) or V(rotated).
-  returned: success
-  type: str
-issuer_action:
-  description: V(generated), V(reused), V(supplied) or V(renewed).
-  returned: success
-  type: str
-renew_reason:
-  description: Why the issuer was renewed, when it was.
-  returned: success
-  type: str
-trust_anchor:
-  description: Public facts about the trust anchor that signs the issuer (of a bundle, the one whose key is known).
-  returned: success
-  type: dict
-  contains:
-    subject:
-      description: The subject (RFC 4514).
-      type: str
-    issuer:
-      description: The issuer's name (RFC 4514).
-      type: str
-    serial:
-      description: The serial number, hexadecimal.
-      type: str
-    not_before:
-      description: Start of validity (ISO 8601).
-      type: str
-    not_after:
-      description: End of validity (ISO 8601).
-      type: str
-    ca:
-      description: Whether it is a CA.
-      type: bool
-    path_length:
-      description: The path length constraint, V(null) for none.
-      type: int
+anchor_action: {description: "V(generated), V(reused), V(supplied) or V(rotated).", returned: success, type: str}
+issuer_action: {description: "V(generated), V(reused), V(supplied) or V(renewed).", returned: success, type: str}
+renew_reason: {description: "Why the issuer was renewed, when it was.", returned: success, type: str}
+trust_anchor: {
+  description: "Public facts about the trust anchor that signs the issuer (of a bundle, the one whose key is known).",
+  returned: success, type: dict,
+  contains: {
+    subject: {description: The subject (RFC 4514)., type: str},
+    issuer: {description: The issuer's name (RFC 4514)., type: str},
+    serial: {description: "The serial number, hexadecimal.", type: str},
+    not_before: {description: Start of validity (ISO 8601)., type: str},
+    not_after: {description: End of validity (ISO 8601)., type: str},
+    ca: {description: Whether it is a CA., type: bool},
+    path_length: {description: "The path length constraint, V(null) for none.", type: int}}}
 issuer:
   description: Public facts about the issuer certificate, as in RV(trust_anchor).
   returned: success

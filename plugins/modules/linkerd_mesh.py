@@ -24,14 +24,10 @@ description:
     (viz's Prometheus scrapes every few seconds).
   - Pods and Deployments whose fields have a type the API server never returns are refused with a message
     naming the field.
-extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes.INFO_MODULE
-  - mcpmesh.platform._linkerd_viz
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY, mcpmesh.platform._kubernetes,
+                                 mcpmesh.platform._linkerd_viz]
 options:
-  namespace:
-    description: The namespace checked.
-    type: str
-    required: true
+  namespace: {description: The namespace checked., type: str, required: true}
   pods:
     description: The namespace's Pod objects. When not given, the mesh share is not checked.
     type: list
@@ -53,10 +49,7 @@ options:
     description: The namespace's annotations (where C(linkerd.io/inject) is usually set).
     type: dict
     default: {}
-  traffic:
-    description: Check the traffic figures of C(linkerd viz stat).
-    type: bool
-    default: false
+  traffic: {description: Check the traffic figures of C(linkerd viz stat)., type: bool, default: false}
   resource:
     description: The resource type C(linkerd viz stat) reports on (V(deployment), V(pod), V(namespace), V(deploy/NAME), ...).
     type: str
@@ -69,23 +62,11 @@ options:
   from_namespace:
     description: The namespace of O(from_resource) (C(--from-namespace)); by default O(namespace).
     type: str
-  time_window:
-    description: The window of the figures (C(-t)); the CLI's minimum is 15s.
-    type: str
-    default: 1m
-  min_success_rate:
-    description: The least success rate (0..1) of each resource that saw requests.
-    type: float
-  max_p50_ms:
-    description: The greatest p50 latency in milliseconds.
-    type: float
-  max_p99_ms:
-    description: The greatest p99 latency in milliseconds.
-    type: float
-  require_traffic:
-    description: Fail when no resource saw a request in the window.
-    type: bool
-    default: true
+  time_window: {description: The window of the figures (C(-t)); the CLI's minimum is 15s., type: str, default: 1m}
+  min_success_rate: {description: The least success rate (0..1) of each resource that saw requests., type: float}
+  max_p50_ms: {description: The greatest p50 latency in milliseconds., type: float}
+  max_p99_ms: {description: The greatest p99 latency in milliseconds., type: float}
+  require_traffic: {description: Fail when no resource saw a request in the window., type: bool, default: true}
   wait_timeout:
     description: Seconds to keep reading the traffic figures while they fail. V(0) reads them once.
     type: int
@@ -111,25 +92,13 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-share:
-  description: The mesh share of the running pods; RV(share.ratio) is V(null) when no pod runs.
-  returned: when O(pods) is given
-  type: dict
-  contains:
-    running:
-      description: Running pods, not terminating.
-      type: int
-    meshed:
-      description: Of those, the ones with a C(linkerd-proxy).
-      type: int
-    ratio:
-      description: meshed / running.
-      type: float
-    unmeshed:
-      description: Names of the running pods without a proxy.
-      type: list
-      elements: str
-  sample: {running: 2, meshed: 1, ratio: 0.5, unmeshed: [petstore-6d5f7c9b8-x2k4q]}
+share: {description: The mesh share of the running pods; RV(share.ratio) is V(null) when no pod runs., returned: when O(pods) is given, type: dict,
+  contains: {
+    running: {description: "Running pods, not terminating.", type: int},
+    meshed: {description: "Of those, the ones with a C(linkerd-proxy).", type: int},
+    ratio: {description: meshed / running., type: float},
+    unmeshed: {description: Names of the running pods without a proxy., type: list, elements: str}},
+  sample: {running: 2, meshed: 1, ratio: 0.5, unmeshed: [petstore-6d5f7c9b8-x2k4q]}}
 unmeshed_deployments:
   description: Deployments the injector would mesh that still have a running pod without a proxy.
   returned: always
@@ -144,20 +113,9 @@ stats:
   sample:
     - {namespace: petstore, kind: deployment, name: petstore, success: 1.0, rps: 2.35,
        latency_ms_p50: 3, latency_ms_p95: 8, latency_ms_p99: 12}
-problems:
-  description: Every failed check, one line each.
-  returned: always
-  type: list
-  elements: str
-success:
-  description: Whether every check passed.
-  returned: always
-  type: bool
-cmd:
-  description: The last C(linkerd viz stat) command.
-  returned: when O(traffic=true)
-  type: list
-  elements: str
+problems: {description: "Every failed check, one line each.", returned: always, type: list, elements: str}
+success: {description: Whether every check passed., returned: always, type: bool}
+cmd: {description: The last C(linkerd viz stat) command., returned: when O(traffic=true), type: list, elements: str}
 """
 
 import math
@@ -165,7 +123,7 @@ import math
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _linkerd, _text
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, check_seconds, new_module, option_args, viz_spec
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, check_seconds, finish, new_module, option_args, viz_spec
 
 STAT_TIMEOUT = 60  # one `linkerd viz stat` run
 
@@ -266,9 +224,7 @@ def main() -> None:
             result.update(rc=run.rc, stdout=_text.clean(run.stdout), stderr=_text.clean(run.stderr))
 
     result["success"] = not result["problems"]
-    if result["problems"] and params["fail_on_problems"]:
-        module.fail_json(msg=_text.clean(_text.names(result["problems"], sep="; "), 4000), **result)
-    module.exit_json(**result)
+    finish(module, result, result["problems"], lambda: _text.clean(_text.names(result["problems"], sep="; "), 4000))
 
 
 if __name__ == "__main__":

@@ -39,8 +39,7 @@ description:
     C(-vvv) invocation details, like O(bearer_token).
   - Connects directly to the URL's host; proxy environment variables are not used.
   - Changes nothing; runs in check mode too.
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes.INFO_MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY]
 requirements:
   - jmespath (only for O(calls[].expect) and O(load.expect))
   - jsonschema (only for O(calls[].schema), O(load.schema) and tools that declare an C(outputSchema))
@@ -86,14 +85,8 @@ options:
     elements: dict
     default: []
     suboptions:
-      name:
-        description: The tool's name.
-        type: str
-        required: true
-      arguments:
-        description: The tool's arguments.
-        type: dict
-        default: {}
+      name: {description: The tool's name., type: str, required: true}
+      arguments: {description: The tool's arguments., type: dict, default: {}}
       expect:
         description:
           - A JMESPath expression that must be truthy (not false, null, empty string, list or object) over the
@@ -118,16 +111,11 @@ options:
       - Missing tools and failing calls are not retried. At least 0, at most 86400.
     type: float
     default: 0
-  validate_certs:
-    description: Check the server's TLS certificate.
-    type: bool
-    default: true
+  validate_certs: {description: Check the server's TLS certificate., type: bool, default: true}
   ca_path:
     description: A PEM file of CA certificates to check the server's certificate against. Must exist.
     type: path
-  client_cert:
-    description: A PEM client certificate for mutual TLS.
-    type: path
+  client_cert: {description: A PEM client certificate for mutual TLS., type: path}
   client_key:
     description: The PEM private key of O(client_cert), when the certificate file does not hold it.
     type: path
@@ -151,24 +139,15 @@ options:
         transport and error signals, and the module warns.
     type: dict
     suboptions:
-      tool:
-        description: The tool to call.
-        type: str
-        required: true
-      arguments:
-        description: Its arguments.
-        type: dict
-        default: {}
+      tool: {description: The tool to call., type: str, required: true}
+      arguments: {description: Its arguments., type: dict, default: {}}
       expect:
         description: A JMESPath expression each result must meet to count as a success (as O(calls[].expect)).
         type: str
       schema:
         description: A JSON Schema each result's data must satisfy to count as a success (as O(calls[].schema)).
         type: dict
-      requests:
-        description: How many calls to make, from 1 to 1000000.
-        type: int
-        default: 100
+      requests: {description: "How many calls to make, from 1 to 1000000.", type: int, default: 100}
       concurrency:
         description: How many calls run at once, from 1 to 64 (the size of the worker pool).
         type: int
@@ -178,15 +157,9 @@ options:
           - The smallest acceptable share of successful calls, V(0) to V(1) (V(0.999) is 99.9 %). NaN is refused.
           - Unset, failed calls do not fail the task (the module warns when there are any).
         type: float
-      max_p50_ms:
-        description: The largest acceptable median latency, in milliseconds.
-        type: float
-      max_p95_ms:
-        description: The largest acceptable 95th percentile latency, in milliseconds.
-        type: float
-      max_p99_ms:
-        description: The largest acceptable 99th percentile latency, in milliseconds.
-        type: float
+      max_p50_ms: {description: "The largest acceptable median latency, in milliseconds.", type: float}
+      max_p95_ms: {description: "The largest acceptable 95th percentile latency, in milliseconds.", type: float}
+      max_p99_ms: {description: "The largest acceptable 99th percentile latency, in milliseconds.", type: float}
 seealso:
   - name: MCP Streamable HTTP transport
     description: The transport this module speaks.
@@ -256,93 +229,40 @@ protocol_version:
   returned: when the session was opened
   type: str
   sample: "2025-06-18"
-session:
-  description: The session the server gave, if any.
-  returned: when the session was opened
-  type: dict
-  contains:
-    id:
-      description: The C(Mcp-Session-Id), or V(null) for a stateless server.
-      type: str
-    used:
-      description: Whether a session id was sent with the later requests.
-      type: bool
-    stateless:
-      description: Whether the stateless revision (no handshake) was spoken.
-      type: bool
-    deleted:
-      description: The HTTP status of the C(DELETE) at the end, or V(null) when none was sent.
-      type: int
-  sample: {id: 6708baa6186a42c4a2e5344cbea9656d, used: true, stateless: false, deleted: 200}
-capabilities:
-  description: The server's capabilities.
-  returned: when the session was opened
-  type: dict
-tools:
-  description: The tools listed, across all pages.
-  returned: when the session was opened
-  type: list
-  elements: dict
-  contains:
-    name:
-      description: The tool's name.
-      type: str
-    description:
-      description: The tool's description.
-      type: str
-    inputSchema:
-      description: The JSON schema of its arguments.
-      type: dict
-    outputSchema:
-      description: The JSON schema of its C(structuredContent), when it declares one.
-      type: dict
-  sample: [{name: get_pet_find_by_status, description: Finds Pets by status, inputSchema: {type: object}}]
-calls:
-  description: One entry per O(calls) item, in order.
-  returned: when the session was opened
-  type: list
-  elements: dict
-  contains:
-    name:
-      description: The tool called.
-      type: str
-    arguments:
-      description: The arguments sent.
-      type: dict
-    expect:
-      description: The expression checked, if any.
-      type: str
-    result:
-      description: The C(tools/call) result as the server sent it.
-      type: dict
-    error:
-      description: The JSON-RPC error, when the server answered with one.
-      type: dict
-    schema:
-      description: The JSON Schema checked, if any.
-      type: dict
-    data:
-      description: What O(calls[].expect) and O(calls[].schema) ran against; V(null) for a text that is not JSON.
-      type: raw
-    data_source:
-      description: Where the data came from, V(structuredContent), V(json text), V(plain text) (no data), V(content) or V(none).
-      type: str
-    judged_by:
-      description: What judged the answer besides the error signals, among V(outputSchema), V(expect) and V(schema).
-      type: list
-      elements: str
-    expect_value:
-      description: What the expression gave.
-      type: raw
-    passed:
-      description: Whether the call succeeded and met its expectation.
-      type: bool
-    problem:
-      description: Why it did not.
-      type: str
-    ms:
-      description: The exchange's wall time in milliseconds.
-      type: float
+session: {description: "The session the server gave, if any.", returned: when the session was opened, type: dict,
+  contains: {
+    id: {description: "The C(Mcp-Session-Id), or V(null) for a stateless server.", type: str},
+    used: {description: Whether a session id was sent with the later requests., type: bool},
+    stateless: {description: Whether the stateless revision (no handshake) was spoken., type: bool},
+    deleted: {description: "The HTTP status of the C(DELETE) at the end, or V(null) when none was sent.", type: int}},
+  sample: {id: 6708baa6186a42c4a2e5344cbea9656d, used: true, stateless: false, deleted: 200}}
+capabilities: {description: The server's capabilities., returned: when the session was opened, type: dict}
+tools: {description: "The tools listed, across all pages.", returned: when the session was opened, type: list, elements: dict,
+  contains: {
+    name: {description: The tool's name., type: str},
+    description: {description: The tool's description., type: str},
+    inputSchema: {description: The JSON schema of its arguments., type: dict},
+    outputSchema: {description: "The JSON schema of its C(structuredContent), when it declares one.", type: dict}},
+  sample: [{name: get_pet_find_by_status, description: Finds Pets by status, inputSchema: {type: object}}]}
+calls: {description: "One entry per O(calls) item, in order.", returned: when the session was opened, type: list, elements: dict,
+  contains: {
+    name: {description: The tool called., type: str},
+    arguments: {description: The arguments sent., type: dict},
+    expect: {description: "The expression checked, if any.", type: str},
+    result: {description: The C(tools/call) result as the server sent it., type: dict},
+    error: {description: "The JSON-RPC error, when the server answered with one.", type: dict},
+    schema: {description: "The JSON Schema checked, if any.", type: dict},
+    data: {description: "What O(calls[].expect) and O(calls[].schema) ran against; V(null) for a text that is not JSON.", type: raw},
+    data_source: {description: "Where the data came from, V(structuredContent), V(json text), V(plain text) (no data), V(content)
+      or V(none).",
+      type: str},
+    judged_by: {description: "What judged the answer besides the error signals, among V(outputSchema), V(expect) and V(schema).",
+      type: list,
+      elements: str},
+    expect_value: {description: What the expression gave., type: raw},
+    passed: {description: Whether the call succeeded and met its expectation., type: bool},
+    problem: {description: Why it did not., type: str},
+    ms: {description: The exchange's wall time in milliseconds., type: float}}}
 timings:
   description:
     - Wall time of each step in milliseconds; steps not taken are absent.
@@ -369,70 +289,37 @@ attempts:
   description: How many times the session was opened before it worked (see O(wait_timeout)).
   returned: always
   type: int
-load:
-  description: The load check's figures, when O(load) is set.
-  returned: when O(load) is set and the session was opened
-  type: dict
-  contains:
-    requests:
-      description: Calls made.
-      type: int
-    concurrency:
-      description: Calls at once.
-      type: int
-    successes:
-      description: Calls that succeeded.
-      type: int
-    failures:
-      description: Calls that failed.
-      type: int
-    success_ratio:
-      description: Successes over calls.
-      type: float
-    p50_ms:
-      description: Median latency of the successful calls.
-      type: float
-    p95_ms:
-      description: 95th percentile latency.
-      type: float
-    p99_ms:
-      description: 99th percentile latency.
-      type: float
-    rps:
-      description: Calls per second over the whole check.
-      type: float
-    failure_examples:
-      description: Up to five distinct failure messages.
-      type: list
-      elements: str
-    failure_reasons:
-      description: The distinct reasons calls failed (request ids and sizes blanked), with counts, at most five, the most frequent first.
-      type: list
-      elements: dict
-      contains:
-        reason:
-          description: The failure.
-          type: str
-        count:
-          description: How many calls failed so.
-          type: int
-    status_counts:
-      description: How many calls got each HTTP status (as a string, V(no_answer) when none came), for example V(429) from a rate limit.
-      type: dict
-    latency_samples_ms:
-      description: Latencies of the successful calls in the order they ended, at most 2000 spread evenly over them, for plots.
-      type: list
-      elements: float
-    judged_by:
-      description: What judged each answer besides the error signals; empty when only the transport was measured.
-      type: list
-      elements: str
-    problems:
-      description: The thresholds crossed.
-      type: list
-      elements: str
-  sample: {requests: 1000, concurrency: 10, failures: 0, success_ratio: 1.0, p50_ms: 4.2, p95_ms: 7.9, p99_ms: 11.3, rps: 1840.2,
-           status_counts: {"200": 1000}, failure_reasons: [], judged_by: [expect]}
+load: {description: "The load check's figures, when O(load) is set.", returned: when O(load) is set and the session was opened, type: dict,
+  contains: {
+    requests: {description: Calls made., type: int},
+    concurrency: {description: Calls at once., type: int},
+    successes: {description: Calls that succeeded., type: int},
+    failures: {description: Calls that failed., type: int},
+    success_ratio: {description: Successes over calls., type: float},
+    p50_ms: {description: Median latency of the successful calls., type: float},
+    p95_ms: {description: 95th percentile latency., type: float},
+    p99_ms: {description: 99th percentile latency., type: float},
+    rps: {description: Calls per second over the whole check., type: float},
+    failure_examples: {description: Up to five distinct failure messages., type: list, elements: str},
+    failure_reasons: {
+      description: "The distinct reasons calls failed (request ids and sizes blanked), with counts, at most five, the most frequent first.",
+      type: list, elements: dict,
+      contains: {
+        reason: {description: The failure., type: str},
+        count: {description: How many calls failed so., type: int}}},
+    status_counts: {
+      description: "How many calls got each HTTP status (as a string, V(no_answer) when none came), for example V(429) from a rate limit.",
+      type: dict},
+    latency_samples_ms: {
+      description: "Latencies of the successful calls in the order they ended, at most 2000 spread evenly over them, for plots.",
+      type: list, elements: float},
+    judged_by: {
+      description: What judged each answer besides the error signals; empty when only the transport was measured.,
+      type: list, elements: str},
+    problems: {description: The thresholds crossed., type: list, elements: str}},
+  sample: {
+    requests: 1000, concurrency: 10, failures: 0, success_ratio: 1.0, p50_ms: 4.2, p95_ms: 7.9, p99_ms: 11.3, rps: 1840.2,
+    status_counts: {"200": 1000}, failure_reasons: [], judged_by: [expect]}}
 error:
   description: The step that failed to open the session, its HTTP status, content type and first bytes of the body.
   returned: when the session could not be opened

@@ -25,8 +25,7 @@ description:
 requirements:
   - jsonschema (for O(manifests))
   - PyYAML (for O(manifests))
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes.INFO_MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY]
 options:
   services:
     description:
@@ -47,101 +46,40 @@ options:
     description: The pods of the services' namespaces (C(kubernetes.core.k8s_info) resources), for RV(targets).
     type: list
     elements: dict
-  restart:
-    description: Find Deployments whose running meshed pods carry another default inbound policy.
-    type: dict
-    suboptions:
-      deployments:
-        description: The namespace's Deployments.
-        type: list
-        elements: dict
-        required: true
-      pods:
-        description: The namespace's pods.
-        type: list
-        elements: dict
-        required: true
-      expected:
-        description: The default inbound policy the pods should carry; empty when the annotation was removed.
-        type: str
-        default: ""
+  restart: {description: Find Deployments whose running meshed pods carry another default inbound policy., type: dict,
+    suboptions: {
+      deployments: {description: The namespace's Deployments., type: list, elements: dict, required: true},
+      pods: {description: The namespace's pods., type: list, elements: dict, required: true},
+      expected: {description: The default inbound policy the pods should carry; empty when the annotation was removed., type: str, default: ""}}}
   manifests:
     description: Rendered files of policy resources to validate against the collection's schemas.
     type: list
     elements: path
-  denials:
-    description: Probe results that must show a refusal.
-    type: list
-    elements: dict
-    suboptions:
-      policy:
-        description: The Server the probe targets.
-        type: str
-        required: true
-      client:
-        description: Which probe client made the request.
-        type: str
-        choices: [meshed, unmeshed]
-        required: true
-      target:
-        description: The URL probed.
-        type: str
-        required: true
-      protocol:
-        description: The Server's C(proxyProtocol).
-        type: str
-        default: unknown
-      output:
-        description: What the probe printed, ending with a C(<http_code> rc=<curl exit>) line.
-        type: str
-        required: true
-  rate_limits:
-    description: Load results (the C(load) result of M(mcpmesh.platform.mcp_verify)) to judge.
-    type: list
-    elements: dict
-    suboptions:
-      policy:
-        description: The rate-limited Server.
-        type: str
-        required: true
-      limit_rps:
-        description: The requests per second the load's client identity may send.
-        type: int
-        required: true
-      replicas:
-        description: How many pods serve the Server (each proxy limits on its own).
-        type: int
-        default: 1
-      expect:
-        description: V(over) (a burst that must see HTTP 429s in proportion) or V(under) (a load that must see none).
-        type: str
-        choices: [over, under]
-        required: true
-      load:
-        description: The load result, with C(status_counts) and C(wall_s) (its duration).
-        type: dict
-        required: true
-  client_policies:
-    description: C(linkerd diagnostics policy -o json) outputs for backend Services, to prove their annotations are served.
-    type: list
-    elements: dict
-    suboptions:
-      policy:
-        description: The service graph item the Service belongs to.
-        type: str
-        required: true
-      service:
-        description: The Service's name.
-        type: str
-        required: true
-      output:
-        description: The CLI's JSON output.
-        type: str
-        required: true
-      settings:
-        description: The resilience settings of the plan (C(settings) of an item of RV(plan.resilience)).
-        type: dict
-        required: true
+  denials: {description: Probe results that must show a refusal., type: list, elements: dict,
+    suboptions: {
+      policy: {description: The Server the probe targets., type: str, required: true},
+      client: {description: Which probe client made the request., type: str, choices: [meshed, unmeshed], required: true},
+      target: {description: The URL probed., type: str, required: true},
+      protocol: {description: The Server's C(proxyProtocol)., type: str, default: unknown},
+      output: {description: "What the probe printed, ending with a C(<http_code> rc=<curl exit>) line.", type: str, required: true}}}
+  rate_limits: {description: Load results (the C(load) result of M(mcpmesh.platform.mcp_verify)) to judge., type: list, elements: dict,
+    suboptions: {
+      policy: {description: The rate-limited Server., type: str, required: true},
+      limit_rps: {description: The requests per second the load's client identity may send., type: int, required: true},
+      replicas: {description: How many pods serve the Server (each proxy limits on its own)., type: int, default: 1},
+      expect: {description: V(over) (a burst that must see HTTP 429s in proportion) or V(under) (a load that must see none).,
+        type: str,
+        choices: [over, under],
+        required: true},
+      load: {description: "The load result, with C(status_counts) and C(wall_s) (its duration).", type: dict, required: true}}}
+  client_policies: {
+    description: "C(linkerd diagnostics policy -o json) outputs for backend Services, to prove their annotations are served.",
+    type: list, elements: dict,
+    suboptions: {
+      policy: {description: The service graph item the Service belongs to., type: str, required: true},
+      service: {description: The Service's name., type: str, required: true},
+      output: {description: The CLI's JSON output., type: str, required: true},
+      settings: {description: The resilience settings of the plan (C(settings) of an item of RV(plan.resilience))., type: dict, required: true}}}
   discover:
     description: Find workloads among Deployments by ordered label selectors (the first that matches wins).
     type: dict
@@ -169,10 +107,7 @@ options:
         description: An item of RV(plan.resilience) (its C(service), C(settings) and C(annotations)).
         type: dict
         required: true
-      namespace:
-        description: The short-lived namespace of the fault objects.
-        type: str
-        required: true
+      namespace: {description: The short-lived namespace of the fault objects., type: str, required: true}
       client_image:
         description: The client pod's image, with C(curl), C(sh) and C(sleep).
         type: str
@@ -181,67 +116,24 @@ options:
         description: The failing server's image, C(hashicorp/http-echo) 1.0.0 or later (C(-status-code)).
         type: str
         required: true
-      slow_image:
-        description: The slow server's image, with C(sh) and busybox C(nc).
-        type: str
-        required: true
-      deadline:
-        description: Seconds the fault pods may live (C(activeDeadlineSeconds)).
-        type: int
-        default: 900
-  resilience_checks:
-    description: What the fault probes saw, with the client proxy's metrics before and after, to judge.
-    type: list
-    elements: dict
-    suboptions:
-      policy:
-        description: The service graph item whose resilience is proven.
-        type: str
-        required: true
-      check:
-        description: V(retries) (the failing server) or V(timeout) (the slow server).
-        type: str
-        choices: [retries, timeout]
-        required: true
-      service:
-        description: The fault Service called.
-        type: str
-        required: true
-      namespace:
-        description: Its namespace.
-        type: str
-        required: true
-      output:
-        description: What the probe printed, one C(<http_code> <seconds> rc=<curl exit>) line per request.
-        type: str
-        required: true
-      before:
-        description: C(linkerd diagnostics proxy-metrics) of the client pod before the requests.
-        type: str
-        required: true
-      after:
-        description: The same after the requests.
-        type: str
-        required: true
-      fail_status:
-        description: The status the failing server answers (V(retries)).
-        type: int
-      retry_limit:
-        description: The retry limit in force (V(retries)).
-        type: int
-        default: 0
-      annotations:
-        description: The Service's timeout and retry annotations, for the message.
-        type: dict
-        default: {}
-      timeout_s:
-        description: The request timeout in seconds (V(timeout)).
-        type: float
-        default: 0.0
-      first_cut_s:
-        description: The first cut in seconds, the per-attempt timeout when shorter (V(timeout)).
-        type: float
-        default: 0.0
+      slow_image: {description: "The slow server's image, with C(sh) and busybox C(nc).", type: str, required: true}
+      deadline: {description: Seconds the fault pods may live (C(activeDeadlineSeconds))., type: int, default: 900}
+  resilience_checks: {
+    description: "What the fault probes saw, with the client proxy's metrics before and after, to judge.",
+    type: list, elements: dict,
+    suboptions: {
+      policy: {description: The service graph item whose resilience is proven., type: str, required: true},
+      check: {description: V(retries) (the failing server) or V(timeout) (the slow server)., type: str, choices: [retries, timeout], required: true},
+      service: {description: The fault Service called., type: str, required: true},
+      namespace: {description: Its namespace., type: str, required: true},
+      output: {description: "What the probe printed, one C(<http_code> <seconds> rc=<curl exit>) line per request.", type: str, required: true},
+      before: {description: C(linkerd diagnostics proxy-metrics) of the client pod before the requests., type: str, required: true},
+      after: {description: The same after the requests., type: str, required: true},
+      fail_status: {description: The status the failing server answers (V(retries))., type: int},
+      retry_limit: {description: The retry limit in force (V(retries))., type: int, default: 0},
+      annotations: {description: "The Service's timeout and retry annotations, for the message.", type: dict, default: {}},
+      timeout_s: {description: The request timeout in seconds (V(timeout))., type: float, default: 0.0},
+      first_cut_s: {description: "The first cut in seconds, the per-attempt timeout when shorter (V(timeout)).", type: float, default: 0.0}}}
   fail_on_problems:
     description: Fail when the graph has a problem, a Server covers nothing, a manifest is invalid or a verdict fails.
     type: bool
@@ -292,43 +184,17 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-plan:
-  description: The objects for O(services), when given.
-  returned: when O(services) is given and valid
-  type: dict
-  contains:
-    policy:
-      description: The policy custom resources, in apply order.
-      type: list
-      elements: dict
-    namespaces:
-      description: Namespace patches with the default inbound policy annotation.
-      type: list
-      elements: dict
-    services:
-      description: Service patches with the timeout, retry and failure-accrual annotations.
-      type: list
-      elements: dict
-    default_policy:
-      description: The default inbound policy (and Server C(accessPolicy)) of the mode.
-      type: str
-    namespace_names:
-      description: The namespaces that get the default inbound policy.
-      type: list
-      elements: str
-    servers:
-      description: One summary per Server (name, namespace, port, selector, protocol, verify_path, verify).
-      type: list
-      elements: dict
-    rate_limits:
-      description: One summary per rate-limited Server, with the per-client C(limit_rps).
-      type: list
-      elements: dict
-    resilience:
-      description: One summary per backend Service, with its C(settings) and C(annotations).
-      type: list
-      elements: dict
-  sample: {default_policy: deny, namespace_names: [petstore]}
+plan: {description: "The objects for O(services), when given.", returned: when O(services) is given and valid, type: dict,
+  contains: {
+    policy: {description: "The policy custom resources, in apply order.", type: list, elements: dict},
+    namespaces: {description: Namespace patches with the default inbound policy annotation., type: list, elements: dict},
+    services: {description: "Service patches with the timeout, retry and failure-accrual annotations.", type: list, elements: dict},
+    default_policy: {description: The default inbound policy (and Server C(accessPolicy)) of the mode., type: str},
+    namespace_names: {description: The namespaces that get the default inbound policy., type: list, elements: str},
+    servers: {description: "One summary per Server (name, namespace, port, selector, protocol, verify_path, verify).", type: list, elements: dict},
+    rate_limits: {description: "One summary per rate-limited Server, with the per-client C(limit_rps).", type: list, elements: dict},
+    resilience: {description: "One summary per backend Service, with its C(settings) and C(annotations).", type: list, elements: dict}},
+  sample: {default_policy: deny, namespace_names: [petstore]}}
 targets:
   description: One probe target per Server that covers a running pod (C(policy), C(namespace), C(pod), C(ip),
     C(port), C(protocol), C(path), C(verify), C(url)).
@@ -357,11 +223,7 @@ restart:
   type: list
   elements: dict
   sample: [{name: petstore, pods: [petstore-5d9c7-abcde]}]
-validated:
-  description: How many objects of O(manifests) were validated.
-  returned: always
-  type: int
-  sample: 14
+validated: {description: How many objects of O(manifests) were validated., returned: always, type: int, sample: 14}
 verdicts:
   description: One verdict per judged observation (C(policy), C(check), C(ok), C(observed), C(expected), C(reason)).
   returned: always
@@ -383,7 +245,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.mcpmesh.platform.plugins.module_utils import (
     _artifacts, _policy, _policy_discovery, _resilience, _schemas_policy,
 )
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import new_module, read_text
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import finish, new_module, read_text
 
 try:
     from jsonschema import Draft7Validator
@@ -509,10 +371,8 @@ def main() -> None:
     verdicts.extend(judges[c["check"]](c) for c in params["resilience_checks"] or [])
     problems.extend(_policy.summarize(verdicts))
 
-    if problems and params["fail_on_problems"]:
-        shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
-        module.fail_json(msg=f"{len(problems)} policy problem(s): {shown}", **result)
-    module.exit_json(**result)
+    shown = "; ".join(problems[:10]) + (f"; and {len(problems) - 10} more" if len(problems) > 10 else "")
+    finish(module, result, problems, f"{len(problems)} policy problem(s): {shown}")
 
 
 if __name__ == "__main__":

@@ -19,8 +19,7 @@ description:
   - The network, broadcast and gateway addresses, and every address a container on the network holds, are left out
     of the computed pool, which then holds several ranges. A pool given in O(addresses) is only checked, and
     refused if it lies outside the network or includes any of those addresses.
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes.INFO_MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY]
 options:
   network:
     description:
@@ -111,11 +110,7 @@ gateway:
   returned: success
   type: str
   sample: 172.18.0.1
-family:
-  description: V(ipv4), V(ipv6) or V(dual).
-  returned: success
-  type: str
-  sample: ipv4
+family: {description: "V(ipv4), V(ipv6) or V(dual).", returned: success, type: str, sample: ipv4}
 addresses:
   description: The pool, ready for an IPAddressPool's C(spec.addresses); several ranges when addresses were left out.
   returned: success
@@ -139,10 +134,7 @@ held:
   type: list
   elements: str
   sample: [172.18.0.2, 172.18.0.3]
-shape:
-  description: The inspect format read, V(docker), V(netavark) or V(cni).
-  returned: success
-  type: str
+shape: {description: "The inspect format read, V(docker), V(netavark) or V(cni).", returned: success, type: str}
 source:
   description: Where the network came from, V(docker), V(podman) or V(network_info).
   returned: always
@@ -153,14 +145,8 @@ cmd:
   type: list
   elements: str
   sample: [/usr/bin/docker, network, inspect, kind]
-rc:
-  description: The inspect command's exit status, when it failed.
-  returned: failure
-  type: int
-stderr:
-  description: The inspect command's standard error, when it failed.
-  returned: failure
-  type: str
+rc: {description: "The inspect command's exit status, when it failed.", returned: failure, type: int}
+stderr: {description: "The inspect command's standard error, when it failed.", returned: failure, type: str}
 """
 
 from ansible.module_utils.basic import AnsibleModule

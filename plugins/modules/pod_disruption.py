@@ -18,61 +18,28 @@ description:
   - Every wait is bounded. The module records when each pod was deleted and when its workload was whole again
     (seconds since the epoch, on the controller's clock), so a caller can tell what ran during the disruption
     (for example a load check started beside it with C(async)).
-author:
-  - mcpmesh maintainers (@mcpmesh)
-extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes
-  - mcpmesh.platform._attributes
-  - mcpmesh.platform._attributes.ACTIONGROUP_K8S
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.CHANGES, mcpmesh.platform._kubernetes]
 attributes:
-  check_mode:
-    support: full
-    details:
-      - Lists the pods and says which one would be deleted; deletes nothing and waits for nothing.
-  diff_mode:
-    support: none
-  idempotent:
-    support: none
-    details:
-      - Every run deletes a pod of each target; that is its purpose.
+  check_mode: {details: [Lists the pods and says which one would be deleted; deletes nothing and waits for nothing.]}
+  idempotent: {support: none, details: [Every run deletes a pod of each target; that is its purpose.]}
 options:
-  targets:
-    description: The workloads to disrupt, one after the other.
-    type: list
-    elements: dict
-    required: true
-    suboptions:
-      name:
-        description: What the workload is, for messages and the result (for example V(wasmCloud host)).
-        type: str
-        required: true
-      namespace:
-        description: The pods' namespace.
-        type: str
-        required: true
-      selector:
-        description: The label selector of the workload's pods, as C(kubectl -l) takes it (V(app=petstore)).
-        type: str
-        required: true
-      min_ready:
-        description: How many Ready pods the workload needs before one is deleted (at least 1; 2 keeps one serving).
-        type: int
-        default: 2
+  targets: {description: "The workloads to disrupt, one after the other.", type: list, elements: dict, required: true,
+    suboptions: {
+      name: {description: "What the workload is, for messages and the result (for example V(wasmCloud host)).", type: str, required: true},
+      namespace: {description: The pods' namespace., type: str, required: true},
+      selector: {description: "The label selector of the workload's pods, as C(kubectl -l) takes it (V(app=petstore)).",
+        type: str,
+        required: true},
+      min_ready: {description: How many Ready pods the workload needs before one is deleted (at least 1; 2 keeps one serving).,
+        type: int,
+        default: 2}}}
   wait_timeout:
     description: Seconds to wait, per target, for the workload to be whole again after the delete (1 to 3600).
     type: int
     default: 300
-  poll_interval:
-    description: Seconds between two reads of the pods while waiting (1 to 60).
-    type: int
-    default: 2
-  request_timeout:
-    description: Seconds each kubectl call may take (1 to 300).
-    type: int
-    default: 30
-  kubectl_path:
-    description: The kubectl CLI. When not set, C(kubectl) is looked up on C(PATH).
-    type: path
+  poll_interval: {description: Seconds between two reads of the pods while waiting (1 to 60)., type: int, default: 2}
+  request_timeout: {description: Seconds each kubectl call may take (1 to 300)., type: int, default: 30}
+  kubectl_path: {description: "The kubectl CLI. When not set, C(kubectl) is looked up on C(PATH).", type: path}
 """
 
 EXAMPLES = r"""
@@ -105,48 +72,18 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-disruptions:
-  description: One entry per target, in order.
-  returned: always
-  type: list
-  elements: dict
-  contains:
-    name:
-      description: The target's O(targets[].name).
-      type: str
-    namespace:
-      description: The pods' namespace.
-      type: str
-    selector:
-      description: The selector used.
-      type: str
-    pod:
-      description: The pod deleted (or, in check mode, the one that would be).
-      type: str
-      sample: hostgroup-default-7d9c6b5f4-abcde
-    ready_before:
-      description: The Ready pods before the delete.
-      type: list
-      elements: str
-    replacements:
-      description: The pods that were not Ready before and are now (empty in check mode).
-      type: list
-      elements: str
-    deleted_at:
-      description: When the delete was accepted, in seconds since the epoch (null in check mode).
-      type: float
-    ready_at:
-      description: When the workload was whole again, in seconds since the epoch (null in check mode).
-      type: float
-    recovery_s:
-      description: Seconds from the delete to the workload being whole again (null in check mode).
-      type: float
-      sample: 17.4
-summary:
-  description: One sentence per target, for the run's output.
-  returned: always
-  type: list
-  elements: str
+disruptions: {description: "One entry per target, in order.", returned: always, type: list, elements: dict,
+  contains: {
+    name: {description: "The target's O(targets[].name).", type: str},
+    namespace: {description: The pods' namespace., type: str},
+    selector: {description: The selector used., type: str},
+    pod: {description: "The pod deleted (or, in check mode, the one that would be).", type: str, sample: hostgroup-default-7d9c6b5f4-abcde},
+    ready_before: {description: The Ready pods before the delete., type: list, elements: str},
+    replacements: {description: The pods that were not Ready before and are now (empty in check mode)., type: list, elements: str},
+    deleted_at: {description: "When the delete was accepted, in seconds since the epoch (null in check mode).", type: float},
+    ready_at: {description: "When the workload was whole again, in seconds since the epoch (null in check mode).", type: float},
+    recovery_s: {description: Seconds from the delete to the workload being whole again (null in check mode)., type: float, sample: 17.4}}}
+summary: {description: "One sentence per target, for the run's output.", returned: always, type: list, elements: str}
 """
 
 import json

@@ -14,8 +14,7 @@ description:
     at the first one.
   - A host port held by the kind cluster of O(cluster_name) itself is not a problem. When that cluster
     already exists, port checks are skipped.
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes.INFO_MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY]
 options:
   container_runtime:
     description:
@@ -38,63 +37,23 @@ options:
       min_version:
         description: The oldest acceptable version, C(MAJOR.MINOR[.PATCH]). Unset means any version.
         type: str
-      hint:
-        description: What the user should do when the tool is missing or too old.
-        type: str
-        default: ""
-      enabled:
-        description: Whether this run needs the tool; V(false) skips the check.
-        type: bool
-        default: true
-  values:
-    description:
-      - Values the run needs, such as licence keys. Pass whether each is set, never the value itself.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      name:
-        description: The variable's name, as the user would set it.
-        type: str
-        required: true
-      is_set:
-        description: Whether the value is set and not empty.
-        type: bool
-        required: true
-      reason:
-        description: Why the run needs it.
-        type: str
-        default: needed by this run
-      hint:
-        description: How to set it, or how to do without it.
-        type: str
-        default: ""
-      enabled:
-        description: Whether this run needs the value; V(false) skips the check.
-        type: bool
-        default: true
-  ports:
-    description: TCP ports on this host that must be free for the cluster to map them.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      port:
-        description: The port number.
-        type: int
-        required: true
-      address:
-        description: The address the port would be bound on.
-        type: str
-        default: 0.0.0.0
-      hint:
-        description: What to do when the port is taken.
-        type: str
-        default: ""
-      enabled:
-        description: Whether this run needs the port; V(false) skips the check.
-        type: bool
-        default: true
+      hint: {description: What the user should do when the tool is missing or too old., type: str, default: ""}
+      enabled: {description: Whether this run needs the tool; V(false) skips the check., type: bool, default: true}
+  values: {
+    description: ["Values the run needs, such as licence keys. Pass whether each is set, never the value itself."],
+    type: list, elements: dict, default: [],
+    suboptions: {
+      name: {description: "The variable's name, as the user would set it.", type: str, required: true},
+      is_set: {description: Whether the value is set and not empty., type: bool, required: true},
+      reason: {description: Why the run needs it., type: str, default: needed by this run},
+      hint: {description: "How to set it, or how to do without it.", type: str, default: ""},
+      enabled: {description: Whether this run needs the value; V(false) skips the check., type: bool, default: true}}}
+  ports: {description: TCP ports on this host that must be free for the cluster to map them., type: list, elements: dict, default: [],
+    suboptions: {
+      port: {description: The port number., type: int, required: true},
+      address: {description: The address the port would be bound on., type: str, default: 0.0.0.0},
+      hint: {description: What to do when the port is taken., type: str, default: ""},
+      enabled: {description: Whether this run needs the port; V(false) skips the check., type: bool, default: true}}}
   cluster_name:
     description:
       - The kind cluster the run manages. When C(kind get clusters) lists it, the port checks are skipped,
@@ -138,29 +97,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-checked:
-  description: One row per check, passed or not.
-  returned: always
-  type: list
-  elements: dict
-  contains:
-    name:
-      description: What was checked (a command, a variable, C(port 80), a Python module).
-      type: str
-    kind:
-      description: V(engine), V(tool), V(value), V(port) or V(python).
-      type: str
-    ok:
-      description: Whether the check passed.
-      type: bool
-    problem:
-      description: What is wrong, when RV(checked[].ok) is false.
-      type: str
-    hint:
-      description: What to do about it.
-      type: str
-  sample:
-    - {name: kind, kind: tool, ok: true, path: /usr/local/bin/kind, found: 0.32.0, wanted: 0.27.0, hint: ""}
+checked: {description: "One row per check, passed or not.", returned: always, type: list, elements: dict,
+  contains: {
+    name: {description: "What was checked (a command, a variable, C(port 80), a Python module).", type: str},
+    kind: {description: "V(engine), V(tool), V(value), V(port) or V(python).", type: str},
+    ok: {description: Whether the check passed., type: bool},
+    problem: {description: "What is wrong, when RV(checked[].ok) is false.", type: str},
+    hint: {description: What to do about it., type: str}},
+  sample: [{name: kind, kind: tool, ok: true, path: /usr/local/bin/kind, found: 0.32.0, wanted: 0.27.0, hint: ""}]}
 problems:
   description: The problem lines, in the order reported.
   returned: always
@@ -180,7 +124,7 @@ import socket
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _preflight, _text
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, new_module
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, finish, new_module
 
 # A version command or `docker info` that takes longer than this is reported, not waited for.
 COMMAND_TIMEOUT = 30
@@ -315,9 +259,7 @@ def main() -> None:
 
     problems = [f"{r['problem']}. {r['hint']}".strip() for r in rows if not r["ok"]]
     result = dict(changed=False, checked=rows, problems=problems, cluster_exists=exists)
-    if problems and params["fail_on_problems"]:
-        module.fail_json(msg=_preflight.format_report(rows, params["render_hint"]), **result)
-    module.exit_json(**result)
+    finish(module, result, problems, lambda: _preflight.format_report(rows, params["render_hint"]))
 
 
 if __name__ == "__main__":

@@ -16,30 +16,19 @@ description:
     render step costs one module run, not one per file.
   - In check mode nothing is written and the rendered texts are validated as they would be written.
   - With C(--diff), each changed file shows its before and after.
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes.MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.CHANGES]
 attributes:
-  diff_mode:
-    support: full
+  diff_mode: {support: full}
 options:
-  dest:
-    description: The artifacts folder; created with mode C(0755) when missing.
-    type: path
-    required: true
+  dest: {description: The artifacts folder; created with mode C(0755) when missing., type: path, required: true}
   files:
     description: What to render, in order.
     type: list
     elements: dict
     required: true
     suboptions:
-      template:
-        description: The template's name in the role's C(templates/) folder.
-        type: str
-        required: true
-      name:
-        description: The file name inside O(dest) (relative, no C(..)).
-        type: str
-        required: true
+      template: {description: The template's name in the role's C(templates/) folder., type: str, required: true}
+      name: {description: "The file name inside O(dest) (relative, no C(..)).", type: str, required: true}
       enabled:
         description: Render this item. A disabled item is neither rendered nor validated.
         type: bool
@@ -59,33 +48,19 @@ options:
           - The rendered text. The action plugin sets it from O(files[].template); a value given in a task is
             replaced.
         type: str
-  mode:
-    description: The mode of the rendered files.
-    type: str
-    default: "0644"
-  kubernetes_version:
-    description: Passed to M(mcpmesh.platform.validate_artifacts).
-    type: str
-  strict:
-    description: Passed to M(mcpmesh.platform.validate_artifacts).
-    type: bool
+  mode: {description: The mode of the rendered files., type: str, default: "0644"}
+  kubernetes_version: {description: Passed to M(mcpmesh.platform.validate_artifacts)., type: str}
+  strict: {description: Passed to M(mcpmesh.platform.validate_artifacts)., type: bool}
   forbidden:
     description: Passed to M(mcpmesh.platform.validate_artifacts) (strings that must not appear in any artifact).
     type: list
     elements: str
-  forbidden_digests:
-    description: Passed to M(mcpmesh.platform.validate_artifacts) (SHA-256 digests of such strings, with their length).
-    type: list
-    elements: dict
-    suboptions:
-      sha256:
-        description: The secret's SHA-256, in hex.
-        type: str
-        required: true
-      length:
-        description: The secret's length in bytes.
-        type: int
-        required: true
+  forbidden_digests: {
+    description: "Passed to M(mcpmesh.platform.validate_artifacts) (SHA-256 digests of such strings, with their length).",
+    type: list, elements: dict,
+    suboptions: {
+      sha256: {description: "The secret's SHA-256, in hex.", type: str, required: true},
+      length: {description: The secret's length in bytes., type: int, required: true}}}
 seealso:
   - module: mcpmesh.platform.validate_artifacts
   - module: ansible.builtin.template

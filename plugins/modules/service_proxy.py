@@ -20,22 +20,15 @@ description:
   - V(GET) never changes anything. V(DELETE) reports C(changed) when the backend accepted it (a 2xx answer), and
     no change when it answered 404 (the path was already gone). Some backends answer 2xx either way (the Petstore
     backend does), and then every V(DELETE) reports a change.
-extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes.MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.CHANGES, mcpmesh.platform._kubernetes]
 attributes:
   check_mode:
     details:
       - V(GET) is sent in check mode too (it reads). V(DELETE) is not sent; the module reports C(changed=true) and
         RV(status=skipped).
-  idempotent:
-    support: partial
-    details:
-      - A second V(DELETE) of the same path reports no change when the backend answers 404 for what is gone.
+  idempotent: {support: partial, details: [A second V(DELETE) of the same path reports no change when the backend answers 404 for what is gone.]}
 options:
-  namespace:
-    description: The Service's namespace.
-    type: str
-    required: true
+  namespace: {description: The Service's namespace., type: str, required: true}
   service:
     description:
       - The Service's name. One of O(service) and O(pod) is required.
@@ -58,18 +51,12 @@ options:
       - Characters outside those allowed in a URL path are percent-encoded; C(%) escapes already there are kept.
     type: str
     required: true
-  method:
-    description: The request method.
-    type: str
-    choices: [GET, DELETE]
-    default: GET
+  method: {description: The request method., type: str, choices: [GET, DELETE], default: GET}
   timeout:
     description: Seconds the request may take (kubectl's C(--request-timeout)); kubectl is stopped a little later.
     type: int
     default: 30
-  kubectl_path:
-    description: The kubectl CLI. When not set, C(kubectl) is looked up on C(PATH).
-    type: path
+  kubectl_path: {description: "The kubectl CLI. When not set, C(kubectl) is looked up on C(PATH).", type: path}
 """
 
 EXAMPLES = r"""
@@ -116,10 +103,7 @@ body:
   returned: always
   type: str
   sample: '{"id":4711,"name":"mcpmesh-marker-1a2b","photoUrls":[],"tags":[],"status":"available"}'
-truncated:
-  description: Whether RV(body) was cut.
-  returned: always
-  type: bool
+truncated: {description: Whether RV(body) was cut., returned: always, type: bool}
 json:
   description: The body parsed as JSON (from the whole body), or V(null) when it is not JSON.
   returned: always

@@ -20,12 +20,9 @@ description:
   - The files hold no timestamp, so the same measurements give the same files; a file is only written when its
     content changes, and C(changed) says whether one was.
   - Fails, after writing the files, when a verdict fails the O(gate).
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes.MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.CHANGES]
 attributes:
-  check_mode:
-    details:
-      - Judges the figures and reports whether a file would change, but writes nothing.
+  check_mode: {details: ["Judges the figures and reports whether a file would change, but writes nothing."]}
 options:
   measurements:
     description: The figures of each workload, one entry per workload.
@@ -40,12 +37,8 @@ options:
       success_rate:
         description: The share of successful requests, a ratio from 0 to 1 (V(0.999) for 99.9 %).
         type: float
-      p50_ms:
-        description: The median latency in milliseconds.
-        type: float
-      p99_ms:
-        description: The 99th percentile latency in milliseconds.
-        type: float
+      p50_ms: {description: The median latency in milliseconds., type: float}
+      p99_ms: {description: The 99th percentile latency in milliseconds., type: float}
       meshed_ratio:
         description: The share of the workload's running pods that carry a Linkerd proxy, from 0 to 1.
         type: float
@@ -59,14 +52,8 @@ options:
       source:
         description: Where the figures come from, shown under the workload's name (for example V(linkerd viz stat --from deploy/hostgroup)).
         type: str
-  dest:
-    description: The folder the files are written to; created when missing.
-    type: path
-    required: true
-  title:
-    description: The report's heading.
-    type: str
-    default: Key Metrics
+  dest: {description: The folder the files are written to; created when missing., type: path, required: true}
+  title: {description: The report's heading., type: str, default: Key Metrics}
   gate:
     description:
       - When the module fails. V(critical) fails when any verdict is critical. V(warning) fails on a warning too, so
@@ -102,34 +89,21 @@ verdicts:
   description: Per workload, the verdict of each metric and the worst of them.
   returned: always
   type: dict
-  sample:
-    petstore: {success_rate: good, p50_ms: warning, p99_ms: good, meshed_ratio: good, worst: warning}
-worst:
-  description: The worst verdict of all workloads.
-  returned: always
-  type: str
-  sample: warning
+  sample: {petstore: {success_rate: good, p50_ms: warning, p99_ms: good, meshed_ratio: good, worst: warning}}
+worst: {description: The worst verdict of all workloads., returned: always, type: str, sample: warning}
 table:
   description: The table as Markdown, one row per workload, each cell the figure and its verdict.
   returned: always
   type: str
   sample: "| workload | Success rate | P50 latency | P99 latency | Meshed % | worst |\n|---|---|---|---|---|---|\n..."
-files:
-  description: The paths of the three files (written, or in check mode to be written).
-  returned: always
-  type: dict
-  contains:
-    json:
-      description: C(slo.json).
-      type: str
-    markdown:
-      description: C(slo.md).
-      type: str
-    html:
-      description: C(index.html), the page to look at.
-      type: str
-  sample: {json: /work/.mcpmesh/mcpmesh/report/slo.json, markdown: /work/.mcpmesh/mcpmesh/report/slo.md,
-           html: /work/.mcpmesh/mcpmesh/report/index.html}
+files: {description: "The paths of the three files (written, or in check mode to be written).", returned: always, type: dict,
+  contains: {
+    json: {description: C(slo.json)., type: str},
+    markdown: {description: C(slo.md)., type: str},
+    html: {description: "C(index.html), the page to look at.", type: str}},
+  sample: {json: /work/.mcpmesh/mcpmesh/report/slo.json,
+    markdown: /work/.mcpmesh/mcpmesh/report/slo.md,
+    html: /work/.mcpmesh/mcpmesh/report/index.html}}
 changed_files:
   description: The names of the files that were written (in check mode, that would be).
   returned: always

@@ -20,19 +20,9 @@ description:
   - When O(dest)/O(name) already has the pinned digest (for helm, the recorded one), nothing is downloaded.
   - There is no recorded SHA-256 for a tool at a version unless the caller gives one (O(checksums) or O(sha256)); the
     module then refuses to download rather than install a binary nobody checked.
-author:
-  - mcpmesh maintainers (@mcpmesh)
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.CHANGES]
 attributes:
-  check_mode:
-    support: full
-    details:
-      - Reads the installed file's digest and reports whether a download would happen; downloads nothing.
-  diff_mode:
-    support: none
-  idempotent:
-    support: full
+  check_mode: {details: [Reads the installed file's digest and reports whether a download would happen; downloads nothing.]}
 options:
   name:
     description: The CLI to install; also the file name in O(dest).
@@ -55,9 +45,7 @@ options:
         V(darwin-arm64)), as C(<hex>) or C(sha256:<hex>). For helm it is the digest of the C(.tar.gz).
     type: dict
     default: {}
-  sha256:
-    description: The pinned SHA-256 for this platform; when set, O(checksums) is not read.
-    type: str
+  sha256: {description: "The pinned SHA-256 for this platform; when set, O(checksums) is not read.", type: str}
   platform:
     description: The OS and architecture to install for, instead of this machine's.
     type: str
@@ -101,26 +89,14 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-path:
-  description: The installed binary.
-  returned: success
-  type: str
-  sample: /home/me/mcpmesh/.mcpmesh/bin/kind
+path: {description: The installed binary., returned: success, type: str, sample: /home/me/mcpmesh/.mcpmesh/bin/kind}
 url:
   description: Where the release file is (or would be) downloaded from, after O(mirror).
   returned: success
   type: str
   sample: https://github.com/kubernetes-sigs/kind/releases/download/v0.32.0/kind-linux-amd64
-platform:
-  description: The OS and architecture installed for.
-  returned: success
-  type: str
-  sample: linux-amd64
-version:
-  description: The version installed.
-  returned: success
-  type: str
-  sample: v0.32.0
+platform: {description: The OS and architecture installed for., returned: success, type: str, sample: linux-amd64}
+version: {description: The version installed., returned: success, type: str, sample: v0.32.0}
 sha256:
   description: The pinned SHA-256 of the release file, which the download matched.
   returned: success

@@ -19,44 +19,20 @@ description:
     the time window).
   - Output that is not the CLI's JSON fails at once, whatever O(fail_on_problems) says.
   - The module only reads; it changes nothing.
-author:
-  - mcpmesh maintainers (@mcpmesh)
-extends_documentation_fragment:
-  - mcpmesh.platform._kubernetes
-  - mcpmesh.platform._attributes
-  - mcpmesh.platform._attributes.INFO_MODULE
-  - mcpmesh.platform._attributes.ACTIONGROUP_K8S
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY, mcpmesh.platform._kubernetes,
+                                 mcpmesh.platform._linkerd_viz]
 options:
-  namespace:
-    description: The client workload's namespace (C(-n)).
-    type: str
-    required: true
+  namespace: {description: The client workload's namespace (C(-n))., type: str, required: true}
   resource:
     description: The client workload, C(<type>/<name>) (V(deploy/hostgroup-default)).
     type: str
     required: true
-  service:
-    description: The route's parent Service (the C(service) column).
-    type: str
-    required: true
-  route:
-    description: The HTTPRoute's name.
-    type: str
-    required: true
-  backends:
-    description: The route's backends and their weights, as the route names them.
-    type: list
-    elements: dict
-    required: true
-    suboptions:
-      name:
-        description: The backend Service.
-        type: str
-        required: true
-      weight:
-        description: Its weight (the Gateway API's, 0 to 1000000; the share is the weight over the sum).
-        type: int
-        default: 1
+  service: {description: The route's parent Service (the C(service) column)., type: str, required: true}
+  route: {description: The HTTPRoute's name., type: str, required: true}
+  backends: {description: "The route's backends and their weights, as the route names them.", type: list, elements: dict, required: true,
+    suboptions: {
+      name: {description: The backend Service., type: str, required: true},
+      weight: {description: "Its weight (the Gateway API's, 0 to 1000000; the share is the weight over the sum).", type: int, default: 1}}}
   tolerance:
     description: How far a backend's observed share may be from its expected share, as a share (V(0.1) is ten points).
     type: float
@@ -80,17 +56,9 @@ options:
     description: Seconds to keep reading while the split cannot be judged or is off. V(0) (or less) reads once.
     type: int
     default: 120
-  poll_interval:
-    description: Seconds between two readings.
-    type: int
-    default: 10
-  linkerd_path:
-    description: The linkerd CLI (with the viz extension). When not set, C(linkerd) is looked up on C(PATH).
-    type: path
-  fail_on_problems:
-    description: Fail when the split does not hold. With V(false) the findings are only returned (RV(problems)).
-    type: bool
-    default: true
+  # poll_interval, linkerd_path and fail_on_problems come from the _linkerd_viz fragment; these fields are this module's.
+  poll_interval: {default: 10}
+  fail_on_problems: {description: Fail when the split does not hold. With V(false) the findings are only returned (RV(problems)).}
 """
 
 EXAMPLES = r"""
@@ -111,41 +79,19 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-split:
-  description: Per backend named in O(backends), what was seen against what was expected.
-  returned: always
-  type: list
-  elements: dict
-  contains:
-    name:
-      description: The backend Service.
-      type: str
-    weight:
-      description: Its weight.
-      type: int
-    expected_share:
-      description: Its weight over the sum of the weights.
-      type: float
-    share:
-      description: Its share of the route's requests in the window.
-      type: float
-    rps:
-      description: Its requests per second in the window.
-      type: float
-    requests:
-      description: Its requests in the window (rps times the window).
-      type: int
-    success_rate:
-      description: The share of its requests answered without a 5xx or an error; null when unknown.
-      type: float
-    within_tolerance:
-      description: Whether the share is within O(tolerance) of the expected share.
-      type: bool
-  sample:
-    - {name: petstore, weight: 90, expected_share: 0.9, share: 0.88, rps: 2.2, requests: 132, success_rate: 1.0,
-       within_tolerance: true}
-    - {name: petstore-canary, weight: 10, expected_share: 0.1, share: 0.12, rps: 0.3, requests: 18, success_rate: 1.0,
-       within_tolerance: true}
+split: {description: "Per backend named in O(backends), what was seen against what was expected.", returned: always, type: list, elements: dict,
+  contains: {
+    name: {description: The backend Service., type: str},
+    weight: {description: Its weight., type: int},
+    expected_share: {description: Its weight over the sum of the weights., type: float},
+    share: {description: Its share of the route's requests in the window., type: float},
+    rps: {description: Its requests per second in the window., type: float},
+    requests: {description: Its requests in the window (rps times the window)., type: int},
+    success_rate: {description: The share of its requests answered without a 5xx or an error; null when unknown., type: float},
+    within_tolerance: {description: Whether the share is within O(tolerance) of the expected share., type: bool}},
+  sample: [
+    {name: petstore, weight: 90, expected_share: 0.9, share: 0.88, rps: 2.2, requests: 132, success_rate: 1.0, within_tolerance: true},
+    {name: petstore-canary, weight: 10, expected_share: 0.1, share: 0.12, rps: 0.3, requests: 18, success_rate: 1.0, within_tolerance: true}]}
 default_rps:
   description: Requests per second to the parent Service still on Linkerd's default route (the route not in use).
   returned: always
@@ -155,24 +101,10 @@ rows:
   returned: always
   type: list
   elements: dict
-problems:
-  description: Every failed check, one sentence each.
-  returned: always
-  type: list
-  elements: str
-success:
-  description: Whether the split holds.
-  returned: always
-  type: bool
-attempts:
-  description: How many times the figures were read.
-  returned: always
-  type: int
-cmd:
-  description: The last command run.
-  returned: always
-  type: list
-  elements: str
+problems: {description: "Every failed check, one sentence each.", returned: always, type: list, elements: str}
+success: {description: Whether the split holds., returned: always, type: bool}
+attempts: {description: How many times the figures were read., returned: always, type: int}
+cmd: {description: The last command run., returned: always, type: list, elements: str}
 """
 
 import re
@@ -180,8 +112,8 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _traffic_split
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, check_seconds, wait_spec
-from ansible_collections.mcpmesh.platform.plugins.module_utils._deadline import Deadline, poll
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, finish_viz, new_module, poll_viz, viz_spec
+from ansible_collections.mcpmesh.platform.plugins.module_utils._deadline import Deadline
 from ansible_collections.mcpmesh.platform.plugins.module_utils._text import quote
 
 MIN_COMMAND_S = 30.0  # a reading may take this long even at the deadline (the CLI checks viz first)
@@ -189,28 +121,21 @@ _RESOURCE = re.compile(r"^[a-z]+/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            namespace=dict(type="str", required=True),
-            resource=dict(type="str", required=True),
-            service=dict(type="str", required=True),
-            route=dict(type="str", required=True),
-            backends=dict(type="list", elements="dict", required=True,
-                          options=dict(name=dict(type="str", required=True), weight=dict(type="int", default=1))),
-            tolerance=dict(type="float", default=0.1),
-            min_requests=dict(type="int", default=20),
-            min_success_rate=dict(type="float", default=0.0),
-            time_window=dict(type="str", default="1m"),
-            prometheus_url=dict(type="str"),
-            **wait_spec(120, 10),
-            linkerd_path=dict(type="path"),
-            fail_on_problems=dict(type="bool", default=True),
-            **K8S_ARG_SPEC,
-        ),
-        supports_check_mode=True,
-    )
+    module = new_module(AnsibleModule, dict(
+        namespace=dict(type="str", required=True),
+        resource=dict(type="str", required=True),
+        service=dict(type="str", required=True),
+        route=dict(type="str", required=True),
+        backends=dict(type="list", elements="dict", required=True,
+                      options=dict(name=dict(type="str", required=True), weight=dict(type="int", default=1))),
+        tolerance=dict(type="float", default=0.1),
+        min_requests=dict(type="int", default=20),
+        min_success_rate=dict(type="float", default=0.0),
+        time_window=dict(type="str", default="1m"),
+        prometheus_url=dict(type="str"),
+        **viz_spec(120, 10),
+    ), seconds=("wait_timeout", "poll_interval"))
     params = module.params
-    check_seconds(module, "wait_timeout", "poll_interval")
     try:
         backends = _traffic_split.normalize_backends(params["backends"])
     except ValueError as exc:
@@ -253,23 +178,14 @@ def main() -> None:
                        default_rps=round(seen["default_rps"], 6), problems=problems)
         return reading
 
-    reading, attempts = poll(attempt, deadline, max(params["poll_interval"], 1),
-                             done=lambda r: r["garbage"] is not None or not r["problems"])
-    run = reading["run"]
+    reading, attempts = poll_viz(attempt, deadline, params["poll_interval"])
     result = dict(changed=False, split=reading["split"], default_rps=reading["default_rps"], rows=reading["rows"],
-                  problems=reading["problems"], attempts=attempts, cmd=list(run.cmd))
-    if reading["garbage"] is not None:
-        linkerd.fail(f"{linkerd.describe(run)} printed something that is not its JSON rows ({reading['garbage']}). "
-                     "Check that linkerd_path is the linkerd CLI with the viz extension (stat-outbound needs "
-                     "edge-25.x or later).", run, **result)
-    result["success"] = not result["problems"]
-    if result["problems"] and params["fail_on_problems"]:
-        shown = "; ".join(result["problems"][:5])
-        linkerd.fail(f"The split of route {params['route']} on Service {params['service']} seen from "
-                     f"{params['resource']} ({params['namespace']}) after {attempts} reading(s): {shown}. "
-                     f"Send more load, or look at `linkerd viz stat-outbound {params['resource']} -n {params['namespace']}`.",
-                     run, **result)
-    module.exit_json(**result)
+                  problems=reading["problems"], attempts=attempts, cmd=list(reading["run"].cmd))
+    finish_viz(module, linkerd, reading, result, "its JSON rows", " (stat-outbound needs edge-25.x or later)",
+               lambda: f"The split of route {params['route']} on Service {params['service']} seen from "
+                       f"{params['resource']} ({params['namespace']}) after {attempts} reading(s): "
+                       f"{'; '.join(result['problems'][:5])}. Send more load, or look at "
+                       f"`linkerd viz stat-outbound {params['resource']} -n {params['namespace']}`.")
 
 
 if __name__ == "__main__":

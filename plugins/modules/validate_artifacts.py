@@ -20,8 +20,7 @@ requirements:
   - kubernetes-validate
   - jsonschema
   - PyYAML
-extends_documentation_fragment:
-  - mcpmesh.platform._attributes.INFO_MODULE
+extends_documentation_fragment: [mcpmesh.platform._attributes, mcpmesh.platform._attributes.READ_ONLY]
 options:
   manifests:
     description:
@@ -29,23 +28,12 @@ options:
     type: list
     elements: path
     default: []
-  helm_values:
-    description:
-      - Helm values files to check, each against the schema of its chart.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      path:
-        description: Path of the values file.
-        type: path
-        required: true
-      chart:
-        description:
-          - The key of the chart's schema in the collection, for example V(metallb),
-            V(linkerd-control-plane) or V(cosmonic-control).
-        type: str
-        required: true
+  helm_values: {description: ["Helm values files to check, each against the schema of its chart."], type: list, elements: dict, default: [],
+    suboptions: {
+      path: {description: Path of the values file., type: path, required: true},
+      chart: {
+        description: ["The key of the chart's schema in the collection, for example V(metallb), V(linkerd-control-plane) or V(cosmonic-control)."],
+        type: str, required: true}}}
   kubernetes_version:
     description:
       - The Kubernetes version core kinds are validated against, as C(MAJOR.MINOR) or C(MAJOR.MINOR.PATCH).
@@ -83,10 +71,7 @@ options:
         description: The SHA-256 of the secret's UTF-8 bytes, as 64 hexadecimal digits.
         type: str
         required: true
-      length:
-        description: The secret's length in UTF-8 bytes.
-        type: int
-        required: true
+      length: {description: The secret's length in UTF-8 bytes., type: int, required: true}
 notes:
   - kubernetes-validate has no schemas for custom resources; that is why the collection keeps its own.
   - Messages never quote the offending values (strings, objects and lists are named by their type), since a
@@ -120,37 +105,17 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-objects:
-  description: One entry per Kubernetes object found in O(manifests).
-  returned: always
-  type: list
-  elements: dict
-  contains:
-    path:
-      description: The file the object came from.
-      type: str
-    apiVersion:
-      description: The object's apiVersion.
-      type: str
-    kind:
-      description: The object's kind.
-      type: str
-    name:
-      description: The object's name.
-      type: str
-    namespace:
-      description: The object's namespace, V(null) for cluster-scoped objects or when unset.
-      type: str
-    checked_by:
-      description: V(kubernetes-validate) for core kinds, V(mcpmesh schema) for custom resources.
-      type: str
-  sample:
-    - path: .mcpmesh/mcpmesh/metallb/pool.yml
-      apiVersion: metallb.io/v1beta1
-      kind: IPAddressPool
-      name: mcpmesh-pool
-      namespace: metallb-system
-      checked_by: mcpmesh schema
+objects: {description: One entry per Kubernetes object found in O(manifests)., returned: always, type: list, elements: dict,
+  contains: {
+    path: {description: The file the object came from., type: str},
+    apiVersion: {description: The object's apiVersion., type: str},
+    kind: {description: The object's kind., type: str},
+    name: {description: The object's name., type: str},
+    namespace: {description: "The object's namespace, V(null) for cluster-scoped objects or when unset.", type: str},
+    checked_by: {description: "V(kubernetes-validate) for core kinds, V(mcpmesh schema) for custom resources.", type: str}},
+  sample: [
+    {path: .mcpmesh/mcpmesh/metallb/pool.yml, apiVersion: metallb.io/v1beta1, kind: IPAddressPool, name: mcpmesh-pool,
+      namespace: metallb-system, checked_by: mcpmesh schema}]}
 values:
   description: The Helm values files checked, with their chart keys.
   returned: always

@@ -7,6 +7,7 @@ time limit, the decoding of binary output and the bounded failure are the real o
 from __future__ import annotations
 
 import math
+import re
 import subprocess
 import sys
 
@@ -70,6 +71,13 @@ def test_clean_cuts_and_says_how_much():
 def test_names_counts_long_lists():
     assert _text.names([f"n{i}" for i in range(25)], limit=3) == "n0, n1, n2, and 22 more"
     assert _text.names(["a", "b"]) == "a, b"
+
+
+def test_line_matches_reads_each_line_of_any_value():
+    pattern = re.compile(r"(?P<code>\d{3}) rc=(?P<rc>\d+)$")
+    found = _text.line_matches(pattern, "starting\n200 rc=0\nnoise 500 rc=1\n000 rc=7")
+    assert [(m["code"], m["rc"]) for m in found] == [("200", "0"), ("000", "7")]
+    assert _text.line_matches(pattern, None) == [] and _text.line_matches(pattern, 404) == []
 
 
 def test_quote_never_raises():
@@ -336,6 +344,54 @@ def test_viz_spec_pairs_with_the_viz_and_kubernetes_fragments():
                     "linkerd_path": dict(type="path"), "fail_on_problems": dict(type="bool", default=True),
                     **_cli.K8S_ARG_SPEC}
     assert _cli.viz_spec(60) is not spec and _cli.viz_spec(60)["wait_timeout"] is not spec["wait_timeout"]
+    assert _cli.viz_spec(120, 10)["poll_interval"] == dict(type="int", default=10)
+
+
+class Exited(Exception):
+    def __init__(self, kwargs):
+        super().__init__("exit")
+        self.kwargs = kwargs
+
+
+class EndingModule(FakeModule):
+    def exit_json(self, **kwargs):
+        raise Exited(kwargs)
+
+
+@pytest.mark.parametrize("fail_on_problems, problems, ends", [
+    (True, ["x is wrong"], Failed), (False, ["x is wrong"], Exited), (True, [], Exited)])
+def test_finish_fails_only_on_problems_with_fail_on_problems(fail_on_problems, problems, ends):
+    built = []
+    module = EndingModule({"fail_on_problems": fail_on_problems})
+    with pytest.raises(ends) as raised:
+        _cli.finish(module, {"changed": False, "problems": problems}, problems, lambda: built.append(1) or "2 problems")
+    assert raised.value.kwargs["problems"] == problems
+    # the message is built only for a failure
+    assert (raised.value.kwargs.get("msg"), len(built)) == (("2 problems", 1) if ends is Failed else (None, 0))
+    with pytest.raises(ends):
+        _cli.finish(module, {}, problems, "a plain message")
+
+
+def test_poll_viz_stops_on_garbage_or_no_problem_and_finish_viz_fails_on_either():
+    readings = iter([{"problems": ["few requests"], "garbage": None}, {"problems": [], "garbage": "not JSON"},
+                     {"problems": [], "garbage": None}])
+    reading, attempts = _cli.poll_viz(lambda: next(readings), _deadline.Deadline(30), 0)
+    assert (reading["garbage"], attempts) == ("not JSON", 2)
+    module = EndingModule({"fail_on_problems": True}, path=PY)
+    cli = _cli.Cli(module, "linkerd")
+    run = _cli.CliResult(cmd=["linkerd", "viz", "edges"], rc=0, stdout="<html>", stderr="", timed_out=False)
+    with pytest.raises(Failed) as raised:
+        _cli.finish_viz(module, cli, {"run": run, "garbage": "not JSON"}, {"problems": []}, "its JSON edges",
+                        " (edge-25.x or later)", lambda: "unused")
+    assert "printed something that is not its JSON edges (not JSON). Check that linkerd_path is the linkerd CLI " \
+           "with the viz extension (edge-25.x or later)." in raised.value.kwargs["msg"]
+    assert raised.value.kwargs["cmd"] == ["linkerd", "viz", "edges"]
+    with pytest.raises(Failed) as raised:
+        _cli.finish_viz(module, cli, {"run": run, "garbage": None}, {"problems": ["off"]}, "x", "", lambda: "the split is off")
+    assert raised.value.kwargs["msg"].startswith("the split is off") and raised.value.kwargs["success"] is False
+    with pytest.raises(Exited) as raised:
+        _cli.finish_viz(module, cli, {"run": run, "garbage": None}, {"problems": []}, "x", "", lambda: "unused")
+    assert raised.value.kwargs == {"problems": [], "success": True}
 
 
 def test_option_args_keeps_the_order_of_the_flags_and_skips_unset_options():

@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The doc fragments (plugins/doc_fragments): composed once in Python, used whole by the modules."""
+"""The doc fragments (plugins/doc_fragments): literal pieces that never set the same field, listed by the modules."""
 from __future__ import annotations
 
-import re
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,70 +14,98 @@ import yaml
 from ansible_collections.mcpmesh.platform.plugins.doc_fragments import _attributes, _kubernetes, _linkerd_viz
 
 ROOT = Path(__file__).resolve().parents[2]
-FRAGMENTS = {
-    "_attributes": _attributes.ModuleDocFragment,
-    "_kubernetes": _kubernetes.ModuleDocFragment,
-    "_linkerd_viz": _linkerd_viz.ModuleDocFragment,
+PIECES = {
+    "_attributes": _attributes.ModuleDocFragment.DOCUMENTATION,
+    "_attributes.CHANGES": _attributes.ModuleDocFragment.CHANGES,
+    "_attributes.READ_ONLY": _attributes.ModuleDocFragment.READ_ONLY,
+    "_kubernetes": _kubernetes.ModuleDocFragment.DOCUMENTATION,
+    "_linkerd_viz": _linkerd_viz.ModuleDocFragment.DOCUMENTATION,
 }
+NO_CHANGE = ["This action does not modify state."]
 
 
-def fragment(name: str) -> dict:
-    module, _dot, variable = name.partition(".")
-    return yaml.safe_load(getattr(FRAGMENTS[module], variable or "DOCUMENTATION"))
+def piece(name: str) -> dict:
+    return yaml.safe_load(PIECES[name])
 
 
-@pytest.mark.parametrize("name", ["_attributes", "_attributes.MODULE", "_attributes.INFO_MODULE",
-                                  "_attributes.ACTIONGROUP_K8S", "_kubernetes", "_kubernetes.MODULE",
-                                  "_kubernetes.INFO_MODULE", "_linkerd_viz"])
+def listed_fragments(path: Path) -> list:
+    docs = path.read_text(encoding="utf-8").split('DOCUMENTATION = r"""', 1)[1].split('"""', 1)[0]
+    return yaml.safe_load(docs).get("extends_documentation_fragment") or []
+
+
+@pytest.mark.parametrize("name", sorted(PIECES))
 def test_every_fragment_is_yaml_with_options_or_attributes(name):
-    doc = fragment(name)
+    doc = piece(name)
     assert isinstance(doc, dict) and ("options" in doc or "attributes" in doc)
 
 
-def test_module_fragments_state_every_support_and_the_author():
-    for name in ("_attributes.MODULE", "_attributes.INFO_MODULE", "_kubernetes.MODULE", "_kubernetes.INFO_MODULE"):
-        doc = fragment(name)
-        assert doc["author"] == ["mcpmesh maintainers (@mcpmesh)"], name
-        for attribute in ("check_mode", "diff_mode", "idempotent"):
-            assert {"description", "support"} <= set(doc["attributes"][attribute]), (name, attribute)
-    assert fragment("_attributes.INFO_MODULE")["attributes"]["diff_mode"]["support"] == "N/A"
-    assert fragment("_attributes.MODULE")["attributes"]["diff_mode"]["support"] == "none"
+@pytest.mark.parametrize("support", ["_attributes.CHANGES", "_attributes.READ_ONLY"])
+def test_no_two_pieces_set_the_same_field_so_their_order_does_not_matter(support):
+    # Ansible merges a fragment's attribute (or option) fields under what is already there: two pieces
+    # setting the same field would make the listing order decide. CHANGES and READ_ONLY are alternatives
+    # (a module lists one of them, checked below), so each is checked with the others.
+    seen: dict = {}
+    for name in ("_attributes", support, "_kubernetes", "_linkerd_viz"):
+        doc = piece(name)
+        for top in set(doc) - {"options", "attributes"}:
+            assert top not in seen, (name, top, seen.get(top))
+            seen[top] = name
+        for section in ("options", "attributes"):
+            for entry, fields in doc.get(section, {}).items():
+                for field in fields:
+                    key = (section, entry, field)
+                    assert key not in seen, (name, key, seen.get(key))
+                    seen[key] = name
 
 
-def test_kubernetes_fragments_carry_the_options_and_the_action_group():
-    for name in ("_kubernetes", "_kubernetes.MODULE", "_kubernetes.INFO_MODULE"):
-        doc = fragment(name)
-        assert set(doc["options"]) == {"kubeconfig", "context"}, name
-        assert doc["attributes"]["action_group"]["membership"] == ["mcpmesh.platform.k8s"], name
-    # The older listing (_kubernetes, _attributes, _attributes.INFO_MODULE) still gets every support.
-    assert "support" not in fragment("_kubernetes").get("attributes", {}).get("diff_mode", {})
+def test_the_support_pieces_state_every_support():
+    changes, read_only = piece("_attributes.CHANGES")["attributes"], piece("_attributes.READ_ONLY")["attributes"]
+    assert {name: fields["support"] for name, fields in changes.items()} == {
+        "check_mode": "full", "diff_mode": "none", "idempotent": "full"}
+    assert {name: fields["support"] for name, fields in read_only.items()} == {
+        "check_mode": "full", "diff_mode": "N/A", "idempotent": "full"}
+    assert read_only["check_mode"]["details"] == read_only["diff_mode"]["details"] == NO_CHANGE
+    assert set(changes) == set(read_only) == set(piece("_attributes")["attributes"])
 
 
-def test_the_k8s_action_group_is_the_modules_using_a_kubernetes_fragment():
+def test_every_module_lists_the_author_piece_and_at_most_one_support_piece():
+    for path in sorted((ROOT / "plugins" / "modules").glob("*.py")):
+        listed = listed_fragments(path)
+        assert "mcpmesh.platform._attributes" in listed, f"{path.name}: the author and the attribute texts come from it"
+        supports = {"mcpmesh.platform._attributes.CHANGES", "mcpmesh.platform._attributes.READ_ONLY"} & set(listed)
+        assert len(supports) <= 1, (path.name, supports)
+        assert len(set(listed)) == len(listed), path.name
+
+
+def test_the_k8s_action_group_is_the_modules_using_the_kubernetes_fragment():
+    assert set(piece("_kubernetes")["options"]) == {"kubeconfig", "context"}
+    assert piece("_kubernetes")["attributes"]["action_group"]["membership"] == ["mcpmesh.platform.k8s"]
     runtime = yaml.safe_load((ROOT / "meta" / "runtime.yml").read_text(encoding="utf-8"))
     group = {entry for entry in runtime["action_groups"]["k8s"] if isinstance(entry, str)}
-    using = set()
-    for path in sorted((ROOT / "plugins" / "modules").glob("*.py")):
-        docs = path.read_text(encoding="utf-8").split('DOCUMENTATION = r"""', 1)[1].split('"""', 1)[0]
-        listed = yaml.safe_load(docs).get("extends_documentation_fragment") or []
-        assert listed, f"{path.name} lists no doc fragment (the author and attributes come from one)"
-        if any(re.match(r"mcpmesh\.platform\._kubernetes(\.|$)", name) for name in listed):
-            using.add(path.stem)
+    using = {path.stem for path in sorted((ROOT / "plugins" / "modules").glob("*.py"))
+             if "mcpmesh.platform._kubernetes" in listed_fragments(path)}
     assert using == group
 
 
-def test_the_literal_fragments_are_the_composed_ones():
-    """ansible-test's yamllint test needs literal strings in a fragment class; they must stay the composed values."""
-    import json as _json
-    from ansible_collections.mcpmesh.platform.plugins.doc_fragments import _attributes as att, _kubernetes as k8s
-    composed = {
-        (att, "DOCUMENTATION"): att.fragment(att.DESCRIBED),
-        (att, "MODULE"): att.fragment(att.DESCRIBED, att.SUPPORTED),
-        (att, "INFO_MODULE"): att.fragment(att.DESCRIBED, att.READ_ONLY),
-        (att, "ACTIONGROUP_K8S"): att.fragment(att.K8S_GROUP),
-        (k8s, "DOCUMENTATION"): _json.dumps({"options": k8s._OPTIONS, "attributes": att.K8S_GROUP}),
-        (k8s, "MODULE"): att.fragment(att.DESCRIBED, att.SUPPORTED, att.K8S_GROUP, options=k8s._OPTIONS),
-        (k8s, "INFO_MODULE"): att.fragment(att.DESCRIBED, att.READ_ONLY, att.K8S_GROUP, options=k8s._OPTIONS),
-    }
-    for (module, attr), text in composed.items():
-        assert _json.loads(getattr(module.ModuleDocFragment, attr)) == _json.loads(text), (module.__name__, attr)
+def test_ansible_doc_shows_the_merged_author_and_attributes():
+    """One ansible-doc run over a reading cluster module and a changing one with its own attribute fields."""
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".collections"))
+    ansible_doc = Path(sys.executable).with_name("ansible-doc")
+    result = subprocess.run([str(ansible_doc), "--json", "mcpmesh.platform.linkerd_check", "mcpmesh.platform.kind_cluster"],
+                            capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    docs = {name.rsplit(".", 1)[1]: value["doc"] for name, value in json.loads(result.stdout).items()}
+    described = piece("_attributes")["attributes"]
+    for name, doc in docs.items():
+        assert doc["author"] == ["mcpmesh maintainers (@mcpmesh)"], name
+        assert set(doc["options"]) >= {"kubeconfig", "context"}, name
+        assert doc["attributes"]["action_group"]["membership"] == ["mcpmesh.platform.k8s"], name
+        for attribute, fields in described.items():
+            assert doc["attributes"][attribute]["description"] == fields["description"], (name, attribute)
+    check = docs["linkerd_check"]["attributes"]
+    assert check["check_mode"] == {**described["check_mode"], "support": "full", "details": NO_CHANGE}
+    assert check["diff_mode"]["support"] == "N/A"
+    kind = docs["kind_cluster"]["attributes"]
+    # kind_cluster's own fields win over the pieces': a diff in full, its own check-mode details.
+    assert kind["diff_mode"]["support"] == "full" and kind["idempotent"]["support"] == "full"
+    assert kind["check_mode"]["support"] == "full" and kind["check_mode"]["details"] != NO_CHANGE
