@@ -334,13 +334,8 @@ def test_preflight_requires_the_kind_the_node_image_is_built_for(tmp_path, bin_d
 # ---------------------------------------------------------------- item 10: -i localhost,
 
 
-def test_an_explicit_localhost_inventory_runs_on_the_controller(tmp_path):
-    res = run_playbook(ROOT / "site.yml", "-i", "localhost,",
-                       extra_vars={"mcpmesh_apply": False, "mcpmesh_artifacts_dir": str(tmp_path / "art")},
-                       env={"BUOYANT_LICENSE": LICENCE, "COSMONIC_LICENSE_KEY": "fake-cosmonic-7e11"})
-    assert res.rc == 0, res
-    assert res.localhost["unreachable"] == 0 and res.localhost["failed"] == 0, res
-    assert "Run on the controller, with its Python" in res.stdout
+# site.yml with ``-i localhost,``: tests/integration/test_render_playbooks.py renders the stack that way
+# (test_an_explicit_localhost_inventory_runs_on_the_controller), so it is one render, not two.
 
 
 # ---------------------------------------------------------------- item 11: the e2e workflow

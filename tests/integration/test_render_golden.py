@@ -24,9 +24,25 @@ from update import GOLDEN, files_under, render  # noqa: E402  (the same render t
 pytestmark = pytest.mark.slow
 
 
+def flat(text: str) -> str:
+    return " ".join(text.split())
+
+
 def test_render_only_site_matches_the_stored_artifacts(tmp_path):
+    """Rendered with ``-e mcpmesh_apply=false`` as users type it: the STRING "false".
+
+    So this also proves that every role coerces ``<role>_apply`` to a boolean (its defaults say
+    ``mcpmesh_apply | default(true) | bool``): nothing here can pass by accident, as this machine
+    has no kind and no cluster and a role that took "false" for true would fail its first apply
+    task, or render other artifacts than the stored ones (made with the boolean false).
+    """
     assert GOLDEN.is_file(), f"no stored artifacts at {GOLDEN}: run tests/golden/update.py"
-    rendered = files_under(render(tmp_path / "artifacts"))
+    run = render(tmp_path / "artifacts", as_typed=True)
+    out = flat(run.stdout)
+    for note in ("Render-only: would create the kind cluster", "Render-only: would install metallb",
+                 "would be installed into linkerd", "Render-only run: nothing was applied"):
+        assert note in out, (note, run.stdout[-4000:])
+    rendered = files_under(tmp_path / "artifacts")
     stored = json.loads(GOLDEN.read_text())
     assert stored, f"{GOLDEN} stores no artifact"
     assert sorted(rendered) == sorted(stored), (

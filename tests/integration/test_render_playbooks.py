@@ -38,8 +38,13 @@ def artifacts(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def site_runs(artifacts):
-    """site.yml once, render-only (a tuple, for the checks that read every run's output)."""
-    return (run_playbook(ROOT / "site.yml", extra_vars=render_only(artifacts), env=ENV),)
+    """site.yml once, render-only (a tuple, for the checks that read every run's output).
+
+    With ``-i localhost,`` as users type it (an inventory of one host and no variables, where
+    Ansible would connect over SSH): the play must still run on the controller, with its Python.
+    The default inventory (ansible.cfg's) is the one tests/integration/test_render_golden.py runs with.
+    """
+    return (run_playbook(ROOT / "site.yml", "-i", "localhost,", extra_vars=render_only(artifacts), env=ENV),)
 
 
 def flat(text: str) -> str:
@@ -60,6 +65,11 @@ def test_site_runs_to_the_end_without_a_cluster(site_runs):
     assert "Render-only run: nothing was applied" in summary, first
     assert "Transport Type: Streamable HTTP, URL: http://petstore-mcp.localhost.cosmonic.sh/v1/mcp" in summary, first
     assert "Host: petstore-mcp.localhost.cosmonic.sh" in summary and "linkerd viz dashboard" in summary, first
+
+
+def test_an_explicit_localhost_inventory_runs_on_the_controller(site_runs):
+    assert site_runs[0].localhost["unreachable"] == 0 and site_runs[0].localhost["failed"] == 0, site_runs[0]
+    assert "Run on the controller, with its Python" in site_runs[0].stdout, site_runs[0]
 
 
 def test_artifacts_of_the_whole_stack_exist_and_parse(site_runs, artifacts):
