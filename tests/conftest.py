@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import difflib
+import fcntl
 import json
 import os
 import re
@@ -88,6 +89,7 @@ def parse_recap(stdout: str) -> dict[str, dict[str, int]]:
 class PlaybookResult:
     def __init__(self, proc: subprocess.CompletedProcess):
         self.result = None  # what the module returned, set by run_module
+        self.args = [str(arg) for arg in proc.args] if isinstance(proc.args, list) else proc.args
         self.rc = proc.returncode
         self.stdout = proc.stdout
         self.stderr = proc.stderr
@@ -277,6 +279,35 @@ def _run_module_tasks_in_a_playbook(workdir: Path, module: str, tasks: dict[str,
                                      "tasks": play_tasks}]))
     result = run_playbook(playbook, *extra, env=env, timeout=timeout)
     return result, (json.loads(out.read_text()) if out.exists() else {})
+
+
+# The licences unset, as users without them run it (and as tests/golden/site.json is made).
+NO_LICENCES = {"BUOYANT_LICENSE": "", "COSMONIC_LICENSE_KEY": ""}
+
+
+@pytest.fixture(scope="session")
+def default_site_render(tmp_path_factory) -> tuple[PlaybookResult, Path]:
+    """``site.yml`` render-only with the defaults, rendered once for the whole session: (run, artifacts).
+
+    Run as the README tells users to, ``-e mcpmesh_apply=false`` (key=value: the STRING "false"),
+    with the licences unset. Under pytest-xdist the first worker that asks renders it and the
+    others wait for it (a lock in the folder the workers share), so the tests of every file that
+    read the default render share one ``ansible-playbook`` run. The artifacts are for reading only.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = shared / "default-site-render"
+    folder.mkdir(exist_ok=True)
+    artifacts, saved = folder / "artifacts", folder / "run.json"
+    with open(folder / "lock", "w", encoding="utf-8") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not saved.exists():
+            run = run_playbook(ROOT / "site.yml", "-e", "mcpmesh_apply=false", "-e", f"mcpmesh_artifacts_dir={artifacts}",
+                               env=NO_LICENCES)
+            saved.write_text(json.dumps({"args": run.args, "rc": run.rc, "stdout": run.stdout, "stderr": run.stderr}))
+        fcntl.flock(lock, fcntl.LOCK_UN)
+    data = json.loads(saved.read_text())
+    return PlaybookResult(subprocess.CompletedProcess(data["args"], data["rc"], data["stdout"], data["stderr"])), artifacts
 
 
 @pytest.fixture

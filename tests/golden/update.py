@@ -24,23 +24,16 @@ BIN = Path(sys.executable).parent
 ENV = {"BUOYANT_LICENSE": "", "COSMONIC_LICENSE_KEY": ""}
 
 
-def render(dest: Path, *, as_typed: bool = False) -> subprocess.CompletedProcess:
-    """Render site.yml render-only into dest; fail loudly when the run fails.
-
-    ``as_typed``: ``-e mcpmesh_apply=false`` as users type it (key=value, so the STRING "false"),
-    instead of the boolean false of a JSON ``-e`` that the stored copy is made with.
-    """
+def render(dest: Path) -> Path:
+    """Render site.yml render-only into dest; fail loudly when the run fails."""
     env = dict(os.environ, ANSIBLE_CONFIG=str(ROOT / "ansible.cfg"), ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".collections"),
                ANSIBLE_NOCOLOR="1", PATH=f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}", **ENV)
-    if as_typed:
-        extra = ["-e", "mcpmesh_apply=false", "-e", f"mcpmesh_artifacts_dir={dest}"]
-    else:
-        extra = ["-e", json.dumps({"mcpmesh_apply": False, "mcpmesh_artifacts_dir": str(dest)})]
-    proc = subprocess.run([str(BIN / "ansible-playbook"), str(ROOT / "site.yml"), *extra],
+    extra = {"mcpmesh_apply": False, "mcpmesh_artifacts_dir": str(dest)}
+    proc = subprocess.run([str(BIN / "ansible-playbook"), str(ROOT / "site.yml"), "-e", json.dumps(extra)],
                           cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"render-only site.yml failed (rc {proc.returncode}):\n{proc.stdout[-4000:]}\n{proc.stderr[-2000:]}")
-    return proc
+    return dest
 
 
 def files_under(folder: Path) -> dict[str, str]:
@@ -49,8 +42,7 @@ def files_under(folder: Path) -> dict[str, str]:
 
 def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
-        render(Path(tmp) / "artifacts")
-        stored = files_under(Path(tmp) / "artifacts")
+        stored = files_under(render(Path(tmp) / "artifacts"))
     GOLDEN.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
     print(f"stored {len(stored)} artifacts in {GOLDEN.relative_to(ROOT)}")
     return 0

@@ -45,8 +45,11 @@ def render(tmp_path_factory, name: str, **extra):
 
 
 @pytest.fixture(scope="module")
-def defaults(tmp_path_factory):
-    return render(tmp_path_factory, "ha-defaults")
+def defaults(default_site_render):
+    """The defaults are the HA defaults: the session's one default render (conftest)."""
+    result, artifacts = default_site_render
+    assert result.rc == 0, result
+    return result, artifacts
 
 
 @pytest.fixture(scope="module")

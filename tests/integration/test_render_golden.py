@@ -19,7 +19,7 @@ import pytest
 from conftest import ROOT
 
 sys.path.insert(0, str(ROOT / "tests" / "golden"))
-from update import GOLDEN, files_under, render  # noqa: E402  (the same render the update script stores)
+from update import GOLDEN, files_under  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +28,7 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def test_render_only_site_matches_the_stored_artifacts(tmp_path):
+def test_render_only_site_matches_the_stored_artifacts(default_site_render):
     """Rendered with ``-e mcpmesh_apply=false`` as users type it: the STRING "false".
 
     So this also proves that every role coerces ``<role>_apply`` to a boolean (its defaults say
@@ -37,12 +37,13 @@ def test_render_only_site_matches_the_stored_artifacts(tmp_path):
     task, or render other artifacts than the stored ones (made with the boolean false).
     """
     assert GOLDEN.is_file(), f"no stored artifacts at {GOLDEN}: run tests/golden/update.py"
-    run = render(tmp_path / "artifacts", as_typed=True)
+    run, artifacts = default_site_render  # conftest: -e mcpmesh_apply=false, the licences unset
+    assert run.rc == 0, run
     out = flat(run.stdout)
     for note in ("Render-only: would create the kind cluster", "Render-only: would install metallb",
                  "would be installed into linkerd", "Render-only run: nothing was applied"):
         assert note in out, (note, run.stdout[-4000:])
-    rendered = files_under(tmp_path / "artifacts")
+    rendered = files_under(artifacts)
     stored = json.loads(GOLDEN.read_text())
     assert stored, f"{GOLDEN} stores no artifact"
     assert sorted(rendered) == sorted(stored), (
