@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from conftest import ROOT, run_playbook
+from conftest import run_playbook
 
 ENV = {"BUOYANT_LICENSE": "", "COSMONIC_LICENSE_KEY": ""}  # the licences unset, as for the stored render
 

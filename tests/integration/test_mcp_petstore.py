@@ -10,7 +10,6 @@ beyond 40 requests in its window) proves the load's ``status_counts``.
 """
 from __future__ import annotations
 
-import json
 
 import pytest
 

@@ -44,7 +44,11 @@ def site_runs(artifacts):
     Ansible would connect over SSH): the play must still run on the controller, with its Python.
     The default inventory (ansible.cfg's) is the one tests/integration/test_render_golden.py runs with.
     """
-    return (run_playbook(ROOT / "site.yml", "-i", "localhost,", extra_vars=render_only(artifacts), env=ENV),)
+    # With the tools role on, pointed at a mirror nothing listens on: render-only, it must only say what
+    # a real run would install (a download would fail the run), before preflight.
+    tools = {"mcpmesh_install_tools": True, "tools_dir": str(artifacts.parent / "tools-bin"),
+             "tools_mirror": "http://127.0.0.1:9/mirror"}
+    return (run_playbook(ROOT / "site.yml", "-i", "localhost,", extra_vars={**render_only(artifacts), **tools}, env=ENV),)
 
 
 def flat(text: str) -> str:
@@ -70,6 +74,14 @@ def test_site_runs_to_the_end_without_a_cluster(site_runs):
 def test_an_explicit_localhost_inventory_runs_on_the_controller(site_runs):
     assert site_runs[0].localhost["unreachable"] == 0 and site_runs[0].localhost["failed"] == 0, site_runs[0]
     assert "Run on the controller, with its Python" in site_runs[0].stdout, site_runs[0]
+
+
+def test_render_only_site_with_tools_installs_nothing(site_runs, artifacts):
+    """site.yml runs the tools role before preflight; render-only, it only says what a real run would install."""
+    out = site_runs[0].stdout
+    said = out.index("Render-only: a real run would install those of kind, kubectl, helm, linkerd")
+    assert said < out.index("TASK [mcpmesh.platform.preflight"), "the tools role runs before preflight"
+    assert not (artifacts.parent / "tools-bin").exists()
 
 
 def test_artifacts_of_the_whole_stack_exist_and_parse(site_runs, artifacts):

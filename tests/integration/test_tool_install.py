@@ -359,14 +359,5 @@ def test_role_second_run_changes_nothing_and_downloads_nothing(role_runs):
     assert files_in(role_runs["tools_dir"]) == [".helm.mcpmesh-tool.json", "helm", "kind", "kubectl", "linkerd"]
 
 
-def test_render_only_site_with_tools_installs_nothing(tmp_path, origins):
-    """site.yml runs the role before preflight; render-only, it only says what a real run would install."""
-    before = len(origins.requests)
-    res = run_playbook(ROOT / "site.yml", extra_vars={
-        "mcpmesh_apply": False, "mcpmesh_install_tools": True, "mcpmesh_artifacts_dir": str(tmp_path / "artifacts"),
-        "tools_dir": str(tmp_path / "bin"), "tools_mirror": origins.url + ROLE_PREFIX})
-    assert res.rc == 0, res
-    said = res.stdout.index("Render-only: a real run would install those of kind, kubectl, helm, linkerd")
-    assert said < res.stdout.index("TASK [mcpmesh.platform.preflight"), "the tools role runs before preflight"
-    assert not (tmp_path / "bin").exists()
-    assert origins.requests[before:] == []
+# site.yml with the tools role on, render-only: tests/integration/test_render_playbooks.py renders the stack that way
+# (test_render_only_site_with_tools_installs_nothing), so it is one render, not two.
