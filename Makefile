@@ -63,7 +63,7 @@ teardown: setup
 # scenarios (see tests/README.md). pytest's exit code 5 ("no tests collected")
 # is turned into a failure on purpose.
 test: setup-test
-	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --durations=25 $(ARGS); rc=$$?; \
+	$(BIN)/python -m pytest -n $(JOBS) --dist loadfile --no-loadscope-reorder --durations=25 $(ARGS); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: pytest collected no tests; that is a failure" >&2; exit 1; fi; \
 	exit $$rc
 
