@@ -187,6 +187,9 @@ def _run_module_file(workdir: Path, module: str, args: dict, *extra: str, env: d
     if answer is not None:  # what a task registers: the executor adds failed and keeps invocation out
         answer.pop("invocation", None)
         answer.setdefault("failed", False)
+        for key in ("warnings", "deprecations"):  # the controller registers each as its message text
+            if isinstance(answer.get(key), list):
+                answer[key] = [_event_text(item) for item in answer[key]]
     failed = answer is None or bool(answer.get("failed")) or proc.returncode != 0
     shown = "" if answer is None else _shown_answer(answer)
     status = "fatal" if failed else ("changed" if answer.get("changed") else "ok")
@@ -200,6 +203,13 @@ def _run_module_file(workdir: Path, module: str, args: dict, *extra: str, env: d
                                "unreachable": 0, "failed": int(failed), "skipped": 0, "rescued": 0, "ignored": 0}}
     res.result = answer
     return res
+
+
+def _event_text(item):
+    """A warning or deprecation as ansible-core 2.19 modules serialise it ({"event": {"msg": ...}}) -> its text."""
+    if isinstance(item, dict) and isinstance(item.get("event"), dict):
+        return str(item["event"].get("msg", ""))
+    return item
 
 
 def _module_answer(stdout: str) -> dict | None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, run_playbook
+from conftest import BIN, run_module_tasks, run_playbook
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cluster_access"
 pytestmark = pytest.mark.slow
@@ -72,7 +72,7 @@ def runs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cluster_access")
     kubeconfig = folder / "kubeconfig"
     kubeconfig.write_text("apiVersion: v1\nkind: Config\n")
-    tasks = []
+    results = {}
     for name, answers in CASES.items():
         args = {"kubectl_path": str(stand_in(folder, name, **answers)), "kubeconfig": str(kubeconfig),
                 "context": "prod", "min_version": "1.30", "checks": CHECKS}
@@ -84,22 +84,12 @@ def runs(tmp_path_factory):
             args["kubeconfig"] = str(folder / "missing")
         if name == "report_only":
             args["fail_on_problems"] = False
-        task = {"name": f"Run case {name}.", "mcpmesh.platform.cluster_access": args, "register": f"r_{name}",
-                "ignore_errors": True}
-        if name == "check_mode":
-            task["check_mode"] = True
-        tasks.append(task)
-    out = folder / "results.json"
-    tasks.append({"name": "Keep the results.", "ansible.builtin.copy": {
-        "content": "{{ {" + ", ".join(f"'{n}': r_{n}" for n in CASES) + "} | to_json }}", "dest": str(out),
-        "mode": "0600"}, "check_mode": False})
-    playbook = folder / "pb.yml"
-    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
-    res = run_playbook(playbook)
-    assert out.exists(), res
+        _run, result = run_module_tasks(folder, "mcpmesh.platform.cluster_access", {name: args},
+                                        *(["--check"] if name == "check_mode" else []))
+        results[name] = result[name]
     calls = {n: (folder / f"{n}.calls").read_text().splitlines() for n in CASES if (folder / f"{n}.calls").exists()}
     stdin = {n: (folder / f"{n}.stdin").read_text() for n in CASES if (folder / f"{n}.stdin").exists()}
-    return json.loads(out.read_text()), calls, stdin, str(kubeconfig)
+    return results, calls, stdin, str(kubeconfig)
 
 
 def test_an_allowed_cluster_passes_with_its_version(runs):

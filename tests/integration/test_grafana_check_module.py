@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from conftest import free_port, run_playbook
+from conftest import free_port, run_module_tasks
 from grafana_stand_in import StandInGrafana
 
 pytestmark = pytest.mark.slow
@@ -53,20 +53,12 @@ def runs(tmp_path_factory):
             "twice": {"url": f"{grafana.base}/ok", "queries": [QUERIES[0], QUERIES[0]]},
             "check-mode": {"url": f"{grafana.base}/ok", "queries": QUERIES[:1]},
         }
-        tasks = []
-        for name, arg in args.items():
-            task = {"name": f"Run case {name}.", MODULE: arg, "register": "result", "ignore_errors": True}
-            if name == "check-mode":
-                task["check_mode"] = True
-            tasks += [task, {"name": f"Keep case {name}.", "ansible.builtin.copy": {
-                "content": "{{ result | to_json }}", "dest": str(tmp / f"{name}.json"), "mode": "0600"},
-                "check_mode": False}]
-        playbook = tmp / "pb.yml"
-        playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
-        run = run_playbook(playbook)
+        check_mode = {"check-mode": args.pop("check-mode")}
+        run, results = run_module_tasks(tmp, MODULE, args)
+        check_run, checked = run_module_tasks(tmp, MODULE, check_mode, "--check")
+        results.update(checked)
         requests = list(grafana.requests)
-    results = {name: json.loads((tmp / f"{name}.json").read_text()) for name in args
-               if (tmp / f"{name}.json").exists()}
+    run.stdout += check_run.stdout
     return results, requests, run
 
 

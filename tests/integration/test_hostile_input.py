@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, run_playbook
+from conftest import BIN, run_module_tasks
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 pytestmark = pytest.mark.slow
@@ -192,22 +192,14 @@ def outcomes(tmp_path_factory):
     (tmp / "leak.yml").write_text(f"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n  labels: {{leak: {SECRET}}}\n")
     (tmp / "namespace.yml").write_text("apiVersion: v1\nkind: Namespace\nmetadata: {name: x}\n")
 
-    tasks = []
+    kept = {}
     for name, (module, args, answers) in CASES.items():
         script = tmp / f"{name}.json"
         script.write_text(json.dumps(expand(answers, tmp)))
-        tasks.append({"name": f"Run case {name}.", f"mcpmesh.platform.{module}": expand(args, tmp),
-                      "environment": {"MCPMESH_STANDIN": str(script)}, "register": f"case_{name}",
-                      "ignore_errors": True})
-    out = tmp / "results.json"
-    results = "{" + ", ".join(f'"{name}": case_{name}' for name in CASES) + "}"
-    tasks.append({"name": "Keep the results.", "ansible.builtin.copy": {
-        "content": "{{ " + results + " | to_json }}", "dest": str(out), "mode": "0600"}})
-    playbook = tmp / "pb.yml"
-    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
-    res = run_playbook(playbook, env={"PATH": f"{bin_dir}:{BIN}:/bin"})
-    assert out.exists(), res
-    kept = json.loads(out.read_text())
+        # As Ansible runs a module on its target (conftest.run_module), the stand-ins first on PATH.
+        _run, results = run_module_tasks(tmp, f"mcpmesh.platform.{module}", {name: expand(args, tmp)},
+                                         env={"MCPMESH_STANDIN": str(script), "PATH": f"{bin_dir}:{BIN}:/bin"})
+        kept[name] = results[name]
     calls = {}
     for name in CASES:
         log = tmp / f"{name}.json.log"

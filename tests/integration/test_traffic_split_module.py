@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from cli_stand_in import Reply, calls, write
-from conftest import BIN, run_playbook
+from conftest import BIN, run_module_tasks
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "traffic_split"
 pytestmark = pytest.mark.slow
@@ -52,19 +52,13 @@ def outcome(tmp_path_factory):
     bin_dir.mkdir()
     replies = [reply for _args, consumed in CASES.values() for reply in consumed]
     write(bin_dir, "linkerd", replies)
-    tasks = []
-    for case, (args, _consumed) in CASES.items():
-        tasks.append({"name": f"Case {case}.", "mcpmesh.platform.traffic_split": {**BASE, **args},
-                      "register": f"r_{case}", "ignore_errors": True, "check_mode": case in CHECK_MODE})
-    results = {case: f"{{{{ r_{case} }}}}" for case in CASES}
-    tasks.append({"name": "Keep the results.", "ansible.builtin.copy": {
-        "content": "{{ __results | to_json }}", "dest": str(tmp / "results.json"), "mode": "0600"},
-        "vars": {"__results": results}, "check_mode": False})
-    playbook = tmp / "pb.yml"
-    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": tasks}]))
-    res = run_playbook(playbook, env={"PATH": f"{bin_dir}:{BIN}:/bin"})
-    assert (tmp / "results.json").exists(), res
-    return {"results": json.loads((tmp / "results.json").read_text()), "calls": calls(bin_dir, "linkerd"), "run": res}
+    env = {"PATH": f"{bin_dir}:{BIN}:/bin"}
+    results = {}
+    for case, (args, _consumed) in CASES.items():  # in order: the stand-in answers them in turn
+        _run, result = run_module_tasks(tmp, "mcpmesh.platform.traffic_split", {case: {**BASE, **args}},
+                                        *(["--check"] if case in CHECK_MODE else []), env=env)
+        results[case] = result[case]
+    return {"results": results, "calls": calls(bin_dir, "linkerd")}
 
 
 def test_a_split_within_the_tolerance_passes_and_changes_nothing(outcome):

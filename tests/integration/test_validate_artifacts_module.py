@@ -3,12 +3,11 @@
 the file and object named, and secrets in an artifact are caught without being echoed."""
 from __future__ import annotations
 
-import json
 import textwrap
 
 import pytest
 
-from conftest import run_playbook
+from conftest import run_module
 
 pytestmark = pytest.mark.slow
 
@@ -32,19 +31,8 @@ DEPLOYMENT = textwrap.dedent("""\
 
 
 def play(tmp_path, args: dict, check: bool = False):
-    pb = tmp_path / "pb.yml"
-    pb.write_text(textwrap.dedent(f"""\
-        - hosts: localhost
-          gather_facts: false
-          tasks:
-            - name: Validate.
-              mcpmesh.platform.validate_artifacts: {json.dumps(args)}
-              register: result
-            - name: Show.
-              ansible.builtin.debug:
-                var: result
-        """))
-    return run_playbook(pb, *(["--check"] if check else []))
+    """The module run as Ansible runs it on its target (conftest.run_module); .stdout lists what it returned."""
+    return run_module(tmp_path, "mcpmesh.platform.validate_artifacts", args, *(["--check"] if check else []))
 
 
 def test_valid_core_objects_pass_in_check_mode_too(tmp_path):
