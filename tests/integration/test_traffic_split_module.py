@@ -8,7 +8,6 @@ the stand-in's next reply, so the order of CASES is the order of the replies.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
