@@ -83,13 +83,19 @@ EXAMPLES = r"""
     path: "api/v3/pet/{{ marker_id }}"
   register: replica_pet
 
-- name: Delete the marker pet.
-  mcpmesh.platform.service_proxy:
-    namespace: petstore
-    service: petstore
-    port: 8080
-    path: "api/v3/pet/{{ marker_id }}"
-    method: DELETE
+# The target named once for the tasks of a block, in module_defaults.
+- name: Delete the marker pet and prove it is gone.
+  module_defaults:
+    mcpmesh.platform.service_proxy: {namespace: petstore, service: petstore, port: 8080, path: "api/v3/pet/{{ marker_id }}"}
+  block:
+    - name: Delete the marker pet.
+      mcpmesh.platform.service_proxy:
+        method: DELETE
+
+    - name: Read the marker pet again.
+      mcpmesh.platform.service_proxy: {}
+      register: deleted_pet
+      failed_when: deleted_pet.status != 'not_found'
 """
 
 RETURN = r"""

@@ -414,3 +414,14 @@ def test_read_text_fails_naming_the_file_and_what_to_do(tmp_path):
     binary.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(UnicodeDecodeError):  # the caller reports it its own way
         _cli.read_text(module, str(binary), "", "render it")
+
+
+def test_options_of_gives_each_name_its_own_spec_in_order():
+    spec = _cli.options_of("str", "client_image", "fail_image", "slow_image", required=True)
+    assert list(spec) == ["client_image", "fail_image", "slow_image"]
+    assert all(entry == {"type": "str", "required": True} for entry in spec.values())
+    spec["client_image"]["default"] = "changed"  # AnsibleModule may change an entry: the others stay as they were
+    assert spec["fail_image"] == {"type": "str", "required": True}
+    assert len({id(entry) for entry in spec.values()}) == 3
+    assert _cli.options_of("float", "p50_ms") == {"p50_ms": {"type": "float"}}
+    assert _cli.options_of("bool") == {}
