@@ -30,11 +30,10 @@ No Ansible imports: tests use this directly.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils._text import clean, cut
+from ansible_collections.mcpmesh.platform.plugins.module_utils._text import clean, cut, json_array
 
 POLICY_CONTROLLER = "linkerd.io/policy-controller"
 DEFAULT_ROUTE = "[default]"
@@ -57,12 +56,8 @@ class ParseError(ValueError):
 
 def parse_rows(text: str) -> list[dict]:
     """The rows of ``stat-outbound -o json``; ParseError naming what is wrong otherwise."""
-    try:
-        data = json.loads(text)
-    except (TypeError, ValueError) as exc:
-        raise ParseError(f"not JSON ({cut(clean(str(exc), keep_newlines=False), 200)})") from None
-    if not isinstance(data, list):
-        raise ParseError(f"a JSON {type(data).__name__} where a list of rows was expected")
+    data = json_array(text, ParseError, lambda reason: f"not JSON ({cut(clean(reason, keep_newlines=False), 200)})",
+                      lambda type_name: f"a JSON {type_name} where a list of rows was expected")
     rows = []
     for index, row in enumerate(data):
         if not isinstance(row, dict):

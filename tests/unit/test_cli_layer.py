@@ -425,3 +425,24 @@ def test_options_of_gives_each_name_its_own_spec_in_order():
     assert len({id(entry) for entry in spec.values()}) == 3
     assert _cli.options_of("float", "p50_ms") == {"p50_ms": {"type": "float"}}
     assert _cli.options_of("bool") == {}
+
+
+def test_json_array_raises_the_callers_error_with_its_words():
+    class Refused(ValueError):
+        pass
+
+    def parse(text):
+        return _text.json_array(text, Refused, lambda reason: f"not JSON ({reason})", lambda kind: f"a {kind}")
+
+    assert parse('[1, {"a": 2}]') == [1, {"a": 2}]
+    assert parse("[]") == []
+    with pytest.raises(Refused, match=r"^not JSON \(Expecting value"):
+        parse("NAME  READY")
+    with pytest.raises(Refused, match=r"^not JSON \(maximum recursion depth"):
+        parse("[" * 100000)
+    with pytest.raises(Refused, match=r"^not JSON \("):
+        parse(None)
+    with pytest.raises(Refused, match=r"^a dict$"):
+        parse('{"a": 1}')
+    with pytest.raises(Refused, match=r"^a str$"):
+        parse('"text"')
