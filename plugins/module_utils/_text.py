@@ -107,3 +107,10 @@ def json_array(text, error: type, not_json, not_array) -> list:
     if not isinstance(data, list):
         raise error(not_array(type(data).__name__))
     return data
+
+
+def add_once(seen: set, key, error: type, message: str) -> None:
+    """Add ``key`` to ``seen``, raising ``error(message)`` when it is there already (a name given twice)."""
+    if key in seen:
+        raise error(message)
+    seen.add(key)

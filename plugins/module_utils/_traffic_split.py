@@ -33,7 +33,7 @@ from __future__ import annotations
 import math
 import re
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils._text import clean, cut, json_array
+from ansible_collections.mcpmesh.platform.plugins.module_utils._text import add_once, clean, cut, json_array
 
 POLICY_CONTROLLER = "linkerd.io/policy-controller"
 DEFAULT_ROUTE = "[default]"
@@ -100,9 +100,7 @@ def normalize_backends(backends) -> list[dict]:
         if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= 1_000_000:
             raise ValueError(f"backends[{index}] ({cut(name, 60)}) has weight {cut(repr(weight), 40)}; "
                              "a weight is an integer from 0 to 1000000 (the Gateway API's range)")
-        if name in seen:
-            raise ValueError(f"backend {cut(name, 60)} is listed twice")
-        seen.add(name)
+        add_once(seen, name, ValueError, f"backend {cut(name, 60)} is listed twice")
         out.append({"name": name, "weight": weight})
     if sum(b["weight"] for b in out) == 0:
         raise ValueError("every backend has weight 0; at least one must take traffic")

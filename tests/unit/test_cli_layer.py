@@ -446,3 +446,13 @@ def test_json_array_raises_the_callers_error_with_its_words():
         parse('{"a": 1}')
     with pytest.raises(Refused, match=r"^a str$"):
         parse('"text"')
+
+
+def test_add_once_refuses_a_key_given_twice():
+    seen: set = set()
+    _text.add_once(seen, "petstore", KeyError, "petstore twice")
+    _text.add_once(seen, ("ns", "petstore"), KeyError, "twice")
+    assert seen == {"petstore", ("ns", "petstore")}
+    with pytest.raises(LookupError, match="petstore twice"):
+        _text.add_once(seen, "petstore", LookupError, "petstore twice")
+    assert seen == {"petstore", ("ns", "petstore")}
