@@ -95,7 +95,7 @@ EXAMPLES = r"""
     - name: Read the marker pet again.
       mcpmesh.platform.service_proxy: {}
       register: deleted_pet
-      failed_when: deleted_pet.status != 'not_found'
+      failed_when: deleted_pet.status != 'not_found' and not ansible_check_mode
 """
 
 RETURN = r"""
