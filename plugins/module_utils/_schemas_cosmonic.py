@@ -136,4 +136,3 @@ COSMONIC_MESH = {
 }
 
 CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {}
-

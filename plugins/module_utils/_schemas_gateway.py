@@ -50,4 +50,3 @@ _HTTP_ROUTE = _object("gateway.networking.k8s.io/v1", "HTTPRoute", {
 })
 
 CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {("gateway.networking.k8s.io/v1", "HTTPRoute"): _HTTP_ROUTE}
-

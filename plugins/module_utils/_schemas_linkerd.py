@@ -140,4 +140,3 @@ VIZ = parts.chart_values(
 )
 
 CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {}
-

@@ -79,4 +79,3 @@ CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {
     ("metallb.io/v1beta1", "IPAddressPool"): _IP_ADDRESS_POOL,
     ("metallb.io/v1beta1", "L2Advertisement"): _L2_ADVERTISEMENT,
 }
-

@@ -90,4 +90,3 @@ GRAFANA = {
 }
 
 CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {}
-

@@ -107,4 +107,3 @@ CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {
     (schema["properties"]["apiVersion"]["const"], schema["properties"]["kind"]["const"]): schema
     for schema in (_SERVER, _HTTP_ROUTE, _MESH_TLS, _NETWORK, _AUTHORIZATION, _RATE_LIMIT)
 }
-
