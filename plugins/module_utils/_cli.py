@@ -215,6 +215,14 @@ def option_args(params: dict, flags: dict) -> list[str]:
     return [arg for option, flag in flags.items() if params.get(option) for arg in (flag, params[option])]
 
 
+def options_of(type_: str, *names: str, **extras) -> dict:
+    """The argument spec of a group of options of one type and the same extras, ``{name: dict(type=type_,
+    **extras)}`` in the order given (a new dict for each name: AnsibleModule may change them), to spread with
+    ``**`` into an ``argument_spec``: ``options_of("float", "p50_ms", "p99_ms")``,
+    ``options_of("str", "client_image", "fail_image", required=True)``."""
+    return {name: dict(type=type_, **extras) for name in names}
+
+
 def wait_spec(timeout: int, interval: int = 5, interval_name: str = "poll_interval") -> dict:
     """The argument spec of a bounded wait: ``wait_timeout`` and the seconds between two attempts."""
     return {"wait_timeout": dict(type="int", default=timeout), interval_name: dict(type="int", default=interval)}

@@ -24,7 +24,7 @@ from __future__ import annotations
 import fnmatch
 import json
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils._text import clean, cut
+from ansible_collections.mcpmesh.platform.plugins.module_utils._text import clean, cut, json_array
 
 FIELDS = ("src", "src_namespace", "dst", "dst_namespace", "client_id", "server_id", "no_tls_reason")
 # Resource types `linkerd viz edges` refuses itself (viz/cmd/edges.go, validateEdgesRequestInputs).
@@ -56,13 +56,8 @@ def parse_edges(text: str) -> list[dict]:
     """
     if text is None or not text.strip():
         raise ParseError("no output (the JSON output is `[]` when there is no edge)")
-    try:
-        data = json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        snippet = clean(text, 80, keep_newlines=False)
-        raise ParseError(f"not JSON ({cut(str(exc), 100)}): {snippet!r}") from None
-    if not isinstance(data, list):
-        raise ParseError(f"not a JSON array of edges but a {type(data).__name__}")
+    data = json_array(text, ParseError, lambda reason: f"not JSON ({cut(reason, 100)}): {clean(text, 80, False)!r}",
+                      lambda type_name: f"not a JSON array of edges but a {type_name}")
     edges = []
     for index, item in enumerate(data, start=1):
         if not isinstance(item, dict) or not isinstance(item.get("src"), str) or not isinstance(item.get("dst"), str):

@@ -80,11 +80,9 @@ def query_body(datasource_uid: str, queries, time_range: str = "5m") -> dict:
         name, expr = query.get("name"), query.get("expr")
         if not isinstance(name, str) or not name.strip():
             raise GrafanaRefused(f"query {index} has no name")
-        if name in seen:
-            raise GrafanaRefused(f"query name {_quote(name, 60)!r} is given twice; names must differ")
+        _text.add_once(seen, name, GrafanaRefused, f"query name {_quote(name, 60)!r} is given twice; names must differ")
         if not isinstance(expr, str) or not expr.strip():
             raise GrafanaRefused(f"query {_quote(name, 60)!r} has no expr (a PromQL expression)")
-        seen.add(name)
         out.append({"refId": name, "datasource": {"uid": datasource_uid}, "expr": expr,
                     "instant": True, "range": False, "intervalMs": 1000, "maxDataPoints": 100})
     return {"from": f"now-{time_range.strip()}", "to": "now", "queries": out}

@@ -1085,16 +1085,13 @@ def run_calls(client: McpClient, calls: list[dict], tools: list[dict] | None = N
         row = {"name": name, "arguments": spec.get("arguments") or {}, "expect": spec.get("expect"),
                "schema": spec.get("schema"), "result": None, "data": None, "data_source": "none",
                "passed": False, "problem": None, "ms": None}
+        # judge_for raises ValueError for an expectation or schema that cannot judge (the call is not made);
+        # call_tool raises only McpError (its transport's and parsers' errors, ValueErrors among them, become one).
         try:
             judge = judge_for(tools, name, spec.get("expect"), spec.get("schema"), where=f"calls[{index}].schema")
-        except ValueError as exc:
-            row["problem"] = str(exc)
-            rows.append(row)
-            continue
-        row["judged_by"] = judge.judged_by
-        try:
+            row["judged_by"] = judge.judged_by
             message = client.call_tool(name, row["arguments"])
-        except McpError as exc:
+        except (ValueError, McpError) as exc:
             row["problem"] = str(exc)
             rows.append(row)
             continue

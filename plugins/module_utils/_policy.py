@@ -141,15 +141,22 @@ def _resilience(service: Mapping, defaults: Mapping) -> dict | None:
 # ---------------------------------------------------------------- the service graph
 
 
+def _check_choice(problems: list, value, choices, problem: str) -> bool:
+    """Whether ``value`` is one of ``choices``; when it is not, ``problem`` is added to ``problems``."""
+    if value in choices:
+        return True
+    problems.append(problem)
+    return False
+
+
 def graph_problems(services: list, settings: Mapping) -> list[str]:
     """Everything wrong with the graph, one sentence each; empty when it can be built."""
     problems = []
     mode = settings.get("mode", "enforce")
-    if mode not in MODES:
-        problems.append(f"mode must be one of {', '.join(MODES)}, not {shorten(mode, 40)!r}")
+    _check_choice(problems, mode, MODES, f"mode must be one of {', '.join(MODES)}, not {shorten(mode, 40)!r}")
     distribution = settings.get("distribution", "enterprise")
-    if distribution not in DISTRIBUTIONS:
-        problems.append(f"distribution must be enterprise or edge, not {shorten(distribution, 40)!r}")
+    if not _check_choice(problems, distribution, DISTRIBUTIONS,
+                         f"distribution must be enterprise or edge, not {shorten(distribution, 40)!r}"):
         distribution = "enterprise"
     for cidr in settings.get("probe_networks") or []:
         if not _matches(_CIDR, cidr):
@@ -181,8 +188,7 @@ def graph_problems(services: list, settings: Mapping) -> list[str]:
         if not _is_port(service.get("port")):
             problems.append(f"{where}.port must be a container port number (1-65535) or name (IANA_SVC_NAME)")
         protocol = service.get("protocol", "unknown")
-        if protocol not in PROTOCOLS:
-            problems.append(f"{where}.protocol must be one of {', '.join(PROTOCOLS)}")
+        _check_choice(problems, protocol, PROTOCOLS, f"{where}.protocol must be one of {', '.join(PROTOCOLS)}")
         problems.extend(_allow_problems(where, service.get("allow")))
         paths = service.get("paths") or []
         probe_paths = service.get("probe_paths") or []
@@ -661,28 +667,24 @@ def judge_rate_limit(observation: Mapping) -> dict:
         verdict["expected"] = {"429": 0, "other_failures": 0}
         others = {k: v for k, v in counts.items() if k != "429" and not k.startswith("2")}
         if limited:
-            verdict.update(ok=False, reason=f"{limited} of {total} requests got 429 under the limit of {limit} rps "
-                                            f"({total / max(seconds, 1e-9):.1f} rps sent); the limit is lower "
-                                            "than configured or another client shares it")
-        elif others:
-            verdict.update(ok=False, reason=f"the allowed path failed under the policy: statuses {others} of {total} "
-                                            "requests (403: an allowed client is missing from the graph)")
-        else:
-            verdict.update(ok=True, reason=f"no 429 in {total} requests under the limit of {limit} rps, all answered")
-        return verdict
+            return dict(verdict, ok=False, reason=f"{limited} of {total} requests got 429 under the limit of {limit} "
+                                                  f"rps ({total / max(seconds, 1e-9):.1f} rps sent); the limit is lower "
+                                                  "than configured or another client shares it")
+        if others:
+            return dict(verdict, ok=False, reason=f"the allowed path failed under the policy: statuses {others} of "
+                                                  f"{total} requests (403: an allowed client is missing from the graph)")
+        return dict(verdict, ok=True, reason=f"no 429 in {total} requests under the limit of {limit} rps, all answered")
     minimum = total - allowed_max
     verdict["expected"] = {"429_at_least": max(minimum, 1), "passed_at_most": allowed_max}
     if minimum <= 0:
-        verdict.update(ok=False, reason=f"the burst was too slow to exceed {limit} rps ({total} requests in "
-                                        f"{seconds:.2f} s pass under the limit): raise the burst's requests or "
-                                        "concurrency; the limit is unproven")
-    elif limited < minimum:
-        verdict.update(ok=False, reason=f"only {limited} of {total} requests got 429; at {limit} rps over "
-                                        f"{seconds:.2f} s at most {allowed_max} may pass, so at least {minimum} "
-                                        "should have been limited")
-    else:
-        verdict.update(ok=True, reason=f"{limited} of {total} requests got 429 (at least {minimum} expected)")
-    return verdict
+        return dict(verdict, ok=False, reason=f"the burst was too slow to exceed {limit} rps ({total} requests in "
+                                              f"{seconds:.2f} s pass under the limit): raise the burst's requests or "
+                                              "concurrency; the limit is unproven")
+    if limited < minimum:
+        return dict(verdict, ok=False, reason=f"only {limited} of {total} requests got 429; at {limit} rps over "
+                                              f"{seconds:.2f} s at most {allowed_max} may pass, so at least {minimum} "
+                                              "should have been limited")
+    return dict(verdict, ok=True, reason=f"{limited} of {total} requests got 429 (at least {minimum} expected)")
 
 
 def load_seconds(load: Mapping) -> float | None:

@@ -7,6 +7,8 @@ plugin (plugins/action/render_artifacts.py). No Ansible imports: tests import it
 """
 from __future__ import annotations
 
+from ansible_collections.mcpmesh.platform.plugins.module_utils._text import add_once
+
 KINDS = ("manifest", "helm_values", "none")
 # Options handed on to validate_artifacts as they are.
 PASSED_ON = ("kubernetes_version", "strict", "forbidden", "forbidden_digests")
@@ -51,9 +53,7 @@ def check_items(files: list[dict]) -> list[dict]:
             raise RenderItemError(f"{where}.name must be a relative file name inside dest, without '..'.")
         if item.get("validate") == "helm_values" and not item.get("chart"):
             raise RenderItemError(f"{where} is validated as Helm values: set its chart (the schema key, for example metallb).")
-        if name in seen:
-            raise RenderItemError(f"{where}.name {name!r} is rendered twice.")
-        seen.add(name)
+        add_once(seen, name, RenderItemError, f"{where}.name {name!r} is rendered twice.")
     return files
 
 

@@ -256,8 +256,8 @@ def judge_retries(observation: Mapping) -> dict:
     """
     limit = int(observation.get("retry_limit") or 0)
     status = observation.get("fail_status")
-    verdict, probes, delta = _observe(observation, "retries", f"at least one retry per request answered {status} "
-                                                              f"({limit} when every attempt fails)")
+    expected = f"at least one retry per request answered {status} ({limit} when every attempt fails)"
+    verdict, probes, delta = _observe(observation, "retries", expected)
     if delta is None:
         return verdict
     retries, exceeded = delta(RETRIES), delta(RETRY_LIMIT_EXCEEDED)
@@ -265,19 +265,17 @@ def judge_retries(observation: Mapping) -> dict:
     verdict["observed"] = {"requests": len(probes), "statuses": statuses, "retries": retries,
                            "limit_exceeded": exceeded}
     if not probes:
-        verdict.update(ok=False, reason=_no_result_line(observation))
-    elif any(s != status for s in statuses):
-        verdict.update(ok=False, reason=f"the fault server was to answer {status} to every request, the client saw "
-                                        f"{statuses}: the fault was not injected, so retries are unproven")
-    elif retries < len(probes):
-        verdict.update(ok=False, reason=(
+        return dict(verdict, ok=False, reason=_no_result_line(observation))
+    if any(s != status for s in statuses):
+        return dict(verdict, ok=False, reason=f"the fault server was to answer {status} to every request, the client "
+                                              f"saw {statuses}: the fault was not injected, so retries are unproven")
+    if retries < len(probes):
+        return dict(verdict, ok=False, reason=(
             f"{retries:g} retries counted in {RETRIES} for {len(probes)} requests answered {status}: the retry policy "
             f"({', '.join(f'{k}={v}' for k, v in sorted((observation.get('annotations') or {}).items())) or 'none'}) "
             "is not in force for this Service (a ServiceProfile disables it; a bad annotation is ignored)"))
-    else:
-        verdict.update(ok=True, reason=f"{retries:g} retries for {len(probes)} failing requests "
-                                       f"(limit {limit}, {exceeded:g} exhausted it)")
-    return verdict
+    return dict(verdict, ok=True, reason=f"{retries:g} retries for {len(probes)} failing requests "
+                                         f"(limit {limit}, {exceeded:g} exhausted it)")
 
 
 def judge_timeout(observation: Mapping) -> dict:
@@ -290,8 +288,8 @@ def judge_timeout(observation: Mapping) -> dict:
     service = observation.get("service", "?")
     timeout_s = float(observation.get("timeout_s") or 0)
     first_cut = float(observation.get("first_cut_s") or timeout_s)
-    verdict, probes, delta = _observe(observation, "timeout", f"504 from the client's proxy after "
-                                                              f"{first_cut:g}-{timeout_s + SLACK_S:g} s")
+    verdict, probes, delta = _observe(observation, "timeout",
+                                      f"504 from the client's proxy after {first_cut:g}-{timeout_s + SLACK_S:g} s")
     if delta is None:
         return verdict
     timeouts = delta(ROUTE_STATUSES, _is_timeout)
@@ -299,25 +297,23 @@ def judge_timeout(observation: Mapping) -> dict:
     verdict["observed"] = {"status": probe and probe["status"], "seconds": probe and probe["seconds"],
                            "curl_exit": probe and probe["curl_exit"], "timeouts_counted": timeouts}
     if probe is None:
-        verdict.update(ok=False, reason=_no_result_line(observation))
-    elif probe["curl_exit"] == 28 or probe["status"] is None:
-        verdict.update(ok=False, reason=(
-            f"no answer within {probe['seconds']:g} s (curl exit {probe['curl_exit']}): the request timeout "
-            f"({timeout_s:g} s) did not cut the slow request"))
-    elif probe["status"] != 504:
-        verdict.update(ok=False, reason=(
-            f"answered {probe['status']} after {probe['seconds']:g} s, not the 504 of a timeout: "
+        return dict(verdict, ok=False, reason=_no_result_line(observation))
+    seconds = probe["seconds"]
+    if probe["curl_exit"] == 28 or probe["status"] is None:
+        return dict(verdict, ok=False, reason=f"no answer within {seconds:g} s (curl exit {probe['curl_exit']}): the "
+                                              f"request timeout ({timeout_s:g} s) did not cut the slow request")
+    if probe["status"] != 504:
+        return dict(verdict, ok=False, reason=(
+            f"answered {probe['status']} after {seconds:g} s, not the 504 of a timeout: "
             + ("the slow fault server did not hold the request (its image needs busybox nc), so the timeout is unproven"
-               if probe["seconds"] < first_cut else "not a Linkerd timeout")))
-    elif probe["seconds"] > timeout_s + SLACK_S:
-        verdict.update(ok=False, reason=f"cut after {probe['seconds']:g} s, later than the {timeout_s:g} s timeout")
-    elif probe["seconds"] + 0.05 < first_cut:
-        verdict.update(ok=False, reason=(f"504 after {probe['seconds']:g} s, sooner than the first cut at "
-                                         f"{first_cut:g} s: the slow server was not what answered"))
-    elif timeouts < 1:
-        verdict.update(ok=False, reason=(f"504 after {probe['seconds']:g} s, but {ROUTE_STATUSES} of svc/{service} "
-                                         "counts no *TIMEOUT error: not proven to be the policy's timeout"))
-    else:
-        verdict.update(ok=True, reason=f"cut with 504 after {probe['seconds']:g} s (timeout {timeout_s:g} s), "
-                                       f"{timeouts:g} timeout(s) counted")
-    return verdict
+               if seconds < first_cut else "not a Linkerd timeout")))
+    if seconds > timeout_s + SLACK_S:
+        return dict(verdict, ok=False, reason=f"cut after {seconds:g} s, later than the {timeout_s:g} s timeout")
+    if seconds + 0.05 < first_cut:
+        return dict(verdict, ok=False, reason=f"504 after {seconds:g} s, sooner than the first cut at {first_cut:g} s: "
+                                              "the slow server was not what answered")
+    if timeouts < 1:
+        return dict(verdict, ok=False, reason=f"504 after {seconds:g} s, but {ROUTE_STATUSES} of svc/{service} "
+                                              "counts no *TIMEOUT error: not proven to be the policy's timeout")
+    return dict(verdict, ok=True, reason=f"cut with 504 after {seconds:g} s (timeout {timeout_s:g} s), "
+                                         f"{timeouts:g} timeout(s) counted")

@@ -22,7 +22,7 @@ _NODE_PORT = {"type": "integer", "minimum": 30000, "maximum": 32767}
 # registry/repository:tag or @sha256:digest; an untagged image would float to :latest.
 _PINNED_IMAGE = r"^[a-z0-9.\-/:_]+(:[A-Za-z0-9_][A-Za-z0-9_.\-]{0,127}|@sha256:[a-f0-9]{64})$"
 
-_COSMONIC_CONTROL = parts.chart_values(
+COSMONIC_CONTROL = parts.chart_values(
     "cosmonic-control chart values (the keys the cosmonic role sets)",
     {
         "envoy": parts.obj({
@@ -47,7 +47,7 @@ _COSMONIC_CONTROL = parts.chart_values(
     }},
 )
 
-_COSMONIC_HOSTGROUP = parts.chart_values(
+COSMONIC_HOSTGROUP = parts.chart_values(
     "cosmonic-control-hostgroup chart values (the keys the cosmonic role sets)",
     {
         "http": parts.enabled(),
@@ -86,7 +86,7 @@ _COMPONENT = parts.closed({
     "maxInvocations": {"type": "integer", "minimum": 1},
 }, "name", "image")
 
-_HTTP_TRIGGER = {
+HTTP_TRIGGER = {
     "$schema": parts.DRAFT_07,
     "title": "http-trigger chart 0.1.2 values (every key the chart reads)",
     **parts.closed({
@@ -121,7 +121,7 @@ _MESH_TARGET = parts.closed({
     "name": {"type": "string", "pattern": parts.DNS_SUBDOMAIN},
     "owner": {"type": ["string", "null"]},
 }, "kind", "name")
-_COSMONIC_MESH = {
+COSMONIC_MESH = {
     "$schema": parts.DRAFT_07,
     "title": "the cosmonic role's mesh plan (pod template annotations it patches, and where)",
     **parts.closed({
@@ -135,13 +135,4 @@ _COSMONIC_MESH = {
     }, "namespace", "workloads"),
 }
 
-# (apiVersion, kind) -> JSON schema of the whole object
 CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {}
-
-# chart key (as used in validate_artifacts' helm_values[].chart) -> JSON schema of the values file
-HELM_VALUES: dict[str, dict] = {
-    "cosmonic-control": _COSMONIC_CONTROL,
-    "cosmonic-control-hostgroup": _COSMONIC_HOSTGROUP,
-    "http-trigger": _HTTP_TRIGGER,
-    "cosmonic-mesh": _COSMONIC_MESH,
-}

@@ -49,8 +49,4 @@ _HTTP_ROUTE = _object("gateway.networking.k8s.io/v1", "HTTPRoute", {
     },
 })
 
-# (apiVersion, kind) -> JSON schema of the whole object
 CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {("gateway.networking.k8s.io/v1", "HTTPRoute"): _HTTP_ROUTE}
-
-# No Helm chart of its own.
-HELM_VALUES: dict[str, dict] = {}

@@ -87,7 +87,7 @@ _KUBERNETES_TLS_NEEDS_CHART_ROOTS = {
     "then": {"properties": {"identity": {"properties": {"externalCA": {"const": False}}}}},
 }
 
-_LINKERD_CONTROL_PLANE = parts.chart_values(
+LINKERD_CONTROL_PLANE = parts.chart_values(
     "linkerd-control-plane (edge) chart values (the keys the linkerd role sets)",
     _CONTROL_PLANE_PROPERTIES,
     {"required": ["identity"], "allOf": [
@@ -98,7 +98,7 @@ _LINKERD_CONTROL_PLANE = parts.chart_values(
     ]},
 )
 
-_LINKERD_ENTERPRISE_CONTROL_PLANE = parts.chart_values(
+LINKERD_ENTERPRISE_CONTROL_PLANE = parts.chart_values(
     "linkerd-enterprise-control-plane (BEL 2.19.x, top-level values) chart values (the keys the linkerd role sets)",
     dict(_CONTROL_PLANE_PROPERTIES, licenseSecret={
         "const": "buoyant-license",
@@ -112,7 +112,7 @@ _LINKERD_ENTERPRISE_CONTROL_PLANE = parts.chart_values(
     ]},
 )
 
-_CRDS = parts.chart_values(
+CRDS = parts.chart_values(
     "linkerd-crds / linkerd-enterprise-crds chart values (the keys the linkerd role sets)",
     {
         "installGatewayAPI": {
@@ -126,7 +126,7 @@ _CRDS = parts.chart_values(
     {"not": {"required": ["license"]}},
 )
 
-_VIZ = parts.chart_values(
+VIZ = parts.chart_values(
     "linkerd-viz chart values (the keys the linkerd role sets)",
     {
         "linkerdNamespace": {"type": "string", "pattern": parts.DNS_LABEL},
@@ -139,14 +139,4 @@ _VIZ = parts.chart_values(
     {"required": ["linkerdNamespace"], "not": {"anyOf": [{"required": ["license"]}, {"required": ["licenseSecret"]}]}},
 )
 
-# (apiVersion, kind) -> JSON schema of the whole object
 CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {}
-
-# chart key (as used in validate_artifacts' helm_values[].chart) -> JSON schema of the values file
-HELM_VALUES: dict[str, dict] = {
-    "linkerd-control-plane": _LINKERD_CONTROL_PLANE,
-    "linkerd-enterprise-control-plane": _LINKERD_ENTERPRISE_CONTROL_PLANE,
-    "linkerd-crds": _CRDS,
-    "linkerd-enterprise-crds": _CRDS,
-    "linkerd-viz": _VIZ,
-}

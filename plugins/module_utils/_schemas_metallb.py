@@ -48,7 +48,7 @@ _L2_ADVERTISEMENT = _object("metallb.io/v1beta1", "L2Advertisement", parts.close
     "interfaces": {"type": "array", "items": {"type": "string", "minLength": 1}},
 }))
 
-_CHART_VALUES = parts.chart_values(
+CHART_VALUES = parts.chart_values(
     "metallb chart values (the keys the metallb role sets)",
     {
         "speaker": parts.obj({
@@ -75,13 +75,7 @@ _CHART_VALUES = parts.chart_values(
     }},
 )
 
-# (apiVersion, kind) -> JSON schema of the whole object
 CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {
     ("metallb.io/v1beta1", "IPAddressPool"): _IP_ADDRESS_POOL,
     ("metallb.io/v1beta1", "L2Advertisement"): _L2_ADVERTISEMENT,
-}
-
-# chart key (as used in validate_artifacts' helm_values[].chart) -> JSON schema of the values file
-HELM_VALUES: dict[str, dict] = {
-    "metallb": _CHART_VALUES,
 }

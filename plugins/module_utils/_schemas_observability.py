@@ -42,7 +42,7 @@ _DASHBOARD = {
     },
 }
 
-_GRAFANA = {
+GRAFANA = {
     "$schema": "http://json-schema.org/draft-07/schema#",
     "title": "grafana chart values (the keys the observability role sets)",
     "type": "object",
@@ -89,8 +89,4 @@ _GRAFANA = {
     "not": {"required": ["adminPassword"]},
 }
 
-# (apiVersion, kind) -> JSON schema of the whole object
 CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {}
-
-# chart key (as used in validate_artifacts' helm_values[].chart) -> JSON schema of the values file
-HELM_VALUES: dict[str, dict] = {"grafana": _GRAFANA}

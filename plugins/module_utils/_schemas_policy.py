@@ -103,11 +103,7 @@ _RATE_LIMIT = _object("policy.linkerd.io/v1alpha1", "HTTPLocalRateLimitPolicy", 
     }, "requestsPerSecond", "clientRefs")},
 }, "targetRef", anyOf=[{"required": ["total"]}, {"required": ["identity"]}, {"required": ["overrides"]}]))
 
-# (apiVersion, kind) -> JSON schema of the whole object
 CUSTOM_RESOURCES: dict[tuple[str, str], dict] = {
     (schema["properties"]["apiVersion"]["const"], schema["properties"]["kind"]["const"]): schema
     for schema in (_SERVER, _HTTP_ROUTE, _MESH_TLS, _NETWORK, _AUTHORIZATION, _RATE_LIMIT)
 }
-
-# No Helm chart of its own.
-HELM_VALUES: dict[str, dict] = {}

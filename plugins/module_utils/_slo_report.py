@@ -24,7 +24,7 @@ import re
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _slo
 from ansible_collections.mcpmesh.platform.plugins.module_utils._mcp import percentile
-from ansible_collections.mcpmesh.platform.plugins.module_utils._text import clean
+from ansible_collections.mcpmesh.platform.plugins.module_utils._text import add_once, clean
 
 NAME_LIMIT = 200
 SOURCE_LIMIT = 300
@@ -78,9 +78,7 @@ def build(measurements: list[dict], title: str = "Key Metrics") -> dict:
         name = _text(measurement.get("workload"), NAME_LIMIT)
         if not name:
             raise ValueError(f"measurement {index} has no workload name")
-        if name in seen:
-            raise ValueError(f"workload {name} is measured twice; give each workload once")
-        seen.add(name)
+        add_once(seen, name, ValueError, f"workload {name} is measured twice; give each workload once")
         assessed = _slo.assess_workload(dict(measurement, workload=name))
         samples = _samples(name, measurement.get("latency_samples_ms"))
         assessed.update(source=_text(measurement.get("source"), SOURCE_LIMIT),

@@ -94,3 +94,23 @@ def line_matches(pattern: re.Pattern, text) -> list:
 def finite_number(value) -> bool:
     """An int or float (not a bool) that is neither NaN nor infinite."""
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def json_array(text, error: type, not_json, not_array) -> list:
+    """``text`` parsed as JSON when it is an array; else ``error(message)`` is raised, the message being
+    ``not_json(reason)`` when it is not JSON at all (``reason``: the parser's words, as they are) or
+    ``not_array(type_name)`` when it is another JSON value (``dict`` for an object)."""
+    try:
+        data = json.loads(text)
+    except (TypeError, ValueError, RecursionError) as exc:
+        raise error(not_json(str(exc))) from None
+    if not isinstance(data, list):
+        raise error(not_array(type(data).__name__))
+    return data
+
+
+def add_once(seen: set, key, error: type, message: str) -> None:
+    """Add ``key`` to ``seen``, raising ``error(message)`` when it is there already (a name given twice)."""
+    if key in seen:
+        raise error(message)
+    seen.add(key)

@@ -30,11 +30,10 @@ No Ansible imports: tests use this directly.
 """
 from __future__ import annotations
 
-import json
 import math
 import re
 
-from ansible_collections.mcpmesh.platform.plugins.module_utils._text import clean, cut
+from ansible_collections.mcpmesh.platform.plugins.module_utils._text import add_once, clean, cut, json_array
 
 POLICY_CONTROLLER = "linkerd.io/policy-controller"
 DEFAULT_ROUTE = "[default]"
@@ -57,12 +56,8 @@ class ParseError(ValueError):
 
 def parse_rows(text: str) -> list[dict]:
     """The rows of ``stat-outbound -o json``; ParseError naming what is wrong otherwise."""
-    try:
-        data = json.loads(text)
-    except (TypeError, ValueError) as exc:
-        raise ParseError(f"not JSON ({cut(clean(str(exc), keep_newlines=False), 200)})") from None
-    if not isinstance(data, list):
-        raise ParseError(f"a JSON {type(data).__name__} where a list of rows was expected")
+    data = json_array(text, ParseError, lambda reason: f"not JSON ({cut(clean(reason, keep_newlines=False), 200)})",
+                      lambda type_name: f"a JSON {type_name} where a list of rows was expected")
     rows = []
     for index, row in enumerate(data):
         if not isinstance(row, dict):
@@ -105,9 +100,7 @@ def normalize_backends(backends) -> list[dict]:
         if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= 1_000_000:
             raise ValueError(f"backends[{index}] ({cut(name, 60)}) has weight {cut(repr(weight), 40)}; "
                              "a weight is an integer from 0 to 1000000 (the Gateway API's range)")
-        if name in seen:
-            raise ValueError(f"backend {cut(name, 60)} is listed twice")
-        seen.add(name)
+        add_once(seen, name, ValueError, f"backend {cut(name, 60)} is listed twice")
         out.append({"name": name, "weight": weight})
     if sum(b["weight"] for b in out) == 0:
         raise ValueError("every backend has weight 0; at least one must take traffic")

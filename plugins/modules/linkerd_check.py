@@ -93,7 +93,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _linkerd, _text
 from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import (
-    K8S_ARG_SPEC, Cli, failure, new_module, wait_spec)
+    K8S_ARG_SPEC, Cli, failure, new_module, options_of, wait_spec)
 
 # What a run of the CLI may take beyond the --wait it is given before it is stopped.
 GRACE = 60
@@ -147,9 +147,7 @@ def main() -> None:
         **K8S_ARG_SPEC,
         linkerd_namespace=dict(type="str", default="linkerd"),
         core=dict(type="bool", default=True),
-        viz=dict(type="bool", default=False),
-        proxy=dict(type="bool", default=False),
-        pre=dict(type="bool", default=False),
+        **options_of("bool", "viz", "proxy", "pre", default=False),
         **wait_spec(300),
         fail_on_warnings=dict(type="bool", default=False),
     ), seconds=("wait_timeout", "poll_interval"))

@@ -108,7 +108,7 @@ cmd: {description: The last command run., returned: always, type: list, elements
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _edges
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, finish_viz, new_module, poll_viz, viz_spec
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, finish_viz, new_module, options_of, poll_viz, viz_spec
 from ansible_collections.mcpmesh.platform.plugins.module_utils._deadline import Deadline
 
 MIN_COMMAND_S = 30.0  # a reading may take this long even at the deadline (the CLI runs its health checks first)
@@ -116,12 +116,8 @@ MIN_COMMAND_S = 30.0  # a reading may take this long even at the deadline (the C
 
 def main() -> None:
     expected_spec = dict(
-        src=dict(type="str", required=True),
-        dst=dict(type="str", required=True),
-        src_namespace=dict(type="str"),
-        dst_namespace=dict(type="str"),
-        client_id=dict(type="str"),
-        server_id=dict(type="str"),
+        **options_of("str", "src", "dst", required=True),
+        **options_of("str", "src_namespace", "dst_namespace", "client_id", "server_id"),
     )
     module = new_module(AnsibleModule, dict(
         namespace=dict(type="str", required=True),

@@ -174,7 +174,7 @@ issuer:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _linkerd_certs, _text
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import new_module
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import new_module, options_of
 
 
 # The options passed to _linkerd_certs.resolve under their own names.
@@ -193,15 +193,10 @@ def main() -> None:
     # data): Ansible masks no_log values wherever they appear in a result, and a base64 string
     # never contains the PEM it encodes, so the returned data stays intact. Certificates are public.
     module = new_module(AnsibleModule, dict(
-        current_issuer_cert_pem=dict(type="str"),
-        current_issuer_key_pem=dict(type="str", no_log=True),
-        current_issuer_ca_pem=dict(type="str"),
-        current_anchor_cert_pem=dict(type="str"),
-        current_anchor_key_pem=dict(type="str", no_log=True),
-        anchor_cert_pem=dict(type="str"),
-        anchor_key_pem=dict(type="str", no_log=True),
-        issuer_cert_pem=dict(type="str"),
-        issuer_key_pem=dict(type="str", no_log=True),
+        **options_of("str", "current_issuer_cert_pem", "current_issuer_ca_pem", "current_anchor_cert_pem",
+                     "anchor_cert_pem", "issuer_cert_pem"),
+        **options_of("str", "current_issuer_key_pem", "current_anchor_key_pem", "anchor_key_pem", "issuer_key_pem",
+                     no_log=True),
         renew_before_days=dict(type="int", default=60),
         issuer_validity_days=dict(type="int", default=365),
         anchor_validity_days=dict(type="int", default=3650),

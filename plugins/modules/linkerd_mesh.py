@@ -123,7 +123,7 @@ import math
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _linkerd, _text
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, check_seconds, finish, new_module, option_args, viz_spec
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, check_seconds, finish, new_module, option_args, options_of, viz_spec
 
 STAT_TIMEOUT = 60  # one `linkerd viz stat` run
 
@@ -182,9 +182,7 @@ def main() -> None:
         from_resource=dict(type="str"),
         from_namespace=dict(type="str"),
         time_window=dict(type="str", default="1m"),
-        min_success_rate=dict(type="float"),
-        max_p50_ms=dict(type="float"),
-        max_p99_ms=dict(type="float"),
+        **options_of("float", "min_success_rate", "max_p50_ms", "max_p99_ms"),
         require_traffic=dict(type="bool", default=True),
         **viz_spec(60),
     ), required_by=dict(from_namespace="from_resource"))

@@ -192,11 +192,11 @@ EXAMPLES = r"""
               status: {const: available}
     wait_timeout: 300
 
+# The same server as above, its URL and headers in variables (mcp_url, mcp_headers).
 - name: Gate on the seed's Key Metrics (success over 99.9 %, p50 under 10 ms, p99 under 100 ms).
   mcpmesh.platform.mcp_verify:
-    url: http://localhost/v1/mcp
-    headers:
-      Host: petstore-mcp.localhost.cosmonic.sh
+    url: "{{ mcp_url }}"
+    headers: "{{ mcp_headers }}"
     load:
       tool: get_pet_find_by_status
       arguments:
@@ -335,7 +335,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.urls import make_context
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _mcp, _mcp_http
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import new_module
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import new_module, options_of
 
 NUMERIC_OPTIONS = ("timeout", "wait_timeout", "max_response_bytes")
 LOAD_NUMERIC_OPTIONS = ("requests", "concurrency", "min_success_ratio", "max_p50_ms", "max_p95_ms", "max_p99_ms")
@@ -475,10 +475,7 @@ def main() -> None:
             tool=dict(type="str", required=True),
             requests=dict(type="int", default=100),
             concurrency=dict(type="int", default=10),
-            min_success_ratio=dict(type="float"),
-            max_p50_ms=dict(type="float"),
-            max_p95_ms=dict(type="float"),
-            max_p99_ms=dict(type="float"),
+            **options_of("float", "min_success_ratio", "max_p50_ms", "max_p95_ms", "max_p99_ms"),
         )),
     ))
     params = module.params

@@ -245,7 +245,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.mcpmesh.platform.plugins.module_utils import (
     _artifacts, _policy, _policy_discovery, _resilience, _schemas_policy,
 )
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import finish, new_module, read_text
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import finish, new_module, options_of, read_text
 
 try:
     from jsonschema import Draft7Validator
@@ -309,9 +309,7 @@ def main() -> None:
         faults=dict(type="dict", options=dict(
             resilience=dict(type="dict", required=True),
             namespace=dict(type="str", required=True),
-            client_image=dict(type="str", required=True),
-            fail_image=dict(type="str", required=True),
-            slow_image=dict(type="str", required=True),
+            **options_of("str", "client_image", "fail_image", "slow_image", required=True),
             deadline=dict(type="int", default=900),
         )),
         resilience_checks=verdict_option(

@@ -92,7 +92,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _deadline, _disruption, _text
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, new_module, options_of, wait_spec
 
 KILL_GRACE_S = 5
 
@@ -175,22 +175,16 @@ class Disruptor:
 
 
 def main() -> None:
-    module = AnsibleModule(
-        argument_spec=dict(
-            targets=dict(type="list", elements="dict", required=True, options=dict(
-                name=dict(type="str", required=True),
-                namespace=dict(type="str", required=True),
-                selector=dict(type="str", required=True),
-                min_ready=dict(type="int", default=2),
-            )),
-            wait_timeout=dict(type="int", default=300),
-            poll_interval=dict(type="int", default=2),
-            request_timeout=dict(type="int", default=30),
-            kubectl_path=dict(type="path"),
-            **K8S_ARG_SPEC,
-        ),
-        supports_check_mode=True,
-    )
+    module = new_module(AnsibleModule, dict(
+        targets=dict(type="list", elements="dict", required=True, options=dict(
+            **options_of("str", "name", "namespace", "selector", required=True),
+            min_ready=dict(type="int", default=2),
+        )),
+        **wait_spec(300, 2),
+        request_timeout=dict(type="int", default=30),
+        kubectl_path=dict(type="path"),
+        **K8S_ARG_SPEC,
+    ))
     _bounded(module, "wait_timeout", 1, 3600)
     _bounded(module, "poll_interval", 1, 60)
     _bounded(module, "request_timeout", 1, 300)

@@ -83,13 +83,19 @@ EXAMPLES = r"""
     path: "api/v3/pet/{{ marker_id }}"
   register: replica_pet
 
-- name: Delete the marker pet.
-  mcpmesh.platform.service_proxy:
-    namespace: petstore
-    service: petstore
-    port: 8080
-    path: "api/v3/pet/{{ marker_id }}"
-    method: DELETE
+# The target named once for the tasks of a block, in module_defaults.
+- name: Delete the marker pet and prove it is gone.
+  module_defaults:
+    mcpmesh.platform.service_proxy: {namespace: petstore, service: petstore, port: 8080, path: "api/v3/pet/{{ marker_id }}"}
+  block:
+    - name: Delete the marker pet.
+      mcpmesh.platform.service_proxy:
+        method: DELETE
+
+    - name: Read the marker pet again.
+      mcpmesh.platform.service_proxy: {}
+      register: deleted_pet
+      failed_when: deleted_pet.status != 'not_found' and not ansible_check_mode
 """
 
 RETURN = r"""
@@ -126,8 +132,10 @@ import json
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _service_proxy, _text
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, new_module
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import K8S_ARG_SPEC, Cli, new_module, options_of
 
+# The two ways to name what is proxied to: exactly one is given.
+TARGETS = ("service", "pod")
 BODY_LIMIT = 65536
 KILL_GRACE_S = 5
 
@@ -142,15 +150,14 @@ def parse_json(text: str):
 def main() -> None:
     module = new_module(AnsibleModule, dict(
         namespace=dict(type="str", required=True),
-        service=dict(type="str"),
-        pod=dict(type="str"),
+        **options_of("str", *TARGETS),
         port=dict(type="raw", required=True),
         path=dict(type="str", required=True),
         method=dict(type="str", choices=["GET", "DELETE"], default="GET"),
         timeout=dict(type="int", default=30),
         kubectl_path=dict(type="path"),
         **K8S_ARG_SPEC,
-    ), mutually_exclusive=[("service", "pod")], required_one_of=[("service", "pod")])
+    ), mutually_exclusive=[TARGETS], required_one_of=[TARGETS])
     params = module.params
     kind, target = ("pod", params["pod"]) if params["pod"] else ("Service", params["service"])
     try:

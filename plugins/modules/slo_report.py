@@ -129,7 +129,7 @@ import tempfile
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _slo, _slo_report
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import new_module
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import new_module, options_of
 
 FILES = (("json", "slo.json"), ("markdown", "slo.md"), ("html", "index.html"))
 
@@ -162,10 +162,7 @@ def write(path: str, content: str) -> None:
 def main() -> None:
     measurement = dict(
         workload=dict(type="str", required=True),
-        success_rate=dict(type="float"),
-        p50_ms=dict(type="float"),
-        p99_ms=dict(type="float"),
-        meshed_ratio=dict(type="float"),
+        **options_of("float", "success_rate", "p50_ms", "p99_ms", "meshed_ratio"),
         latency_samples_ms=dict(type="list", elements="float"),
         source=dict(type="str"),
     )

@@ -112,7 +112,7 @@ import re
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _traffic_split
-from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, finish_viz, new_module, poll_viz, viz_spec
+from ansible_collections.mcpmesh.platform.plugins.module_utils._cli import Cli, finish_viz, new_module, options_of, poll_viz, viz_spec
 from ansible_collections.mcpmesh.platform.plugins.module_utils._deadline import Deadline
 from ansible_collections.mcpmesh.platform.plugins.module_utils._text import quote
 
@@ -122,10 +122,7 @@ _RESOURCE = re.compile(r"^[a-z]+/[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")
 
 def main() -> None:
     module = new_module(AnsibleModule, dict(
-        namespace=dict(type="str", required=True),
-        resource=dict(type="str", required=True),
-        service=dict(type="str", required=True),
-        route=dict(type="str", required=True),
+        **options_of("str", "namespace", "resource", "service", "route", required=True),
         backends=dict(type="list", elements="dict", required=True,
                       options=dict(name=dict(type="str", required=True), weight=dict(type="int", default=1))),
         tolerance=dict(type="float", default=0.1),

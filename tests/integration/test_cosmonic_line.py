@@ -120,7 +120,7 @@ def test_quoted_text_is_bounded_and_stripped():
 def test_mesh_plan_schema_allows_only_the_patches_the_role_makes(change, refused):
     import jsonschema  # the validator validate_artifacts uses
 
-    from ansible_collections.mcpmesh.platform.plugins.module_utils._schemas_cosmonic import HELM_VALUES
+    from ansible_collections.mcpmesh.platform.plugins.module_utils._schemas import HELM_VALUES
     schema = HELM_VALUES["cosmonic-mesh"]
     good = {"namespace": "cosmonic-system", "workloads": [{
         "name": "nats", "selectors": ["app=nats"], "targets": [{"kind": "StatefulSet", "name": "nats", "owner": None}],

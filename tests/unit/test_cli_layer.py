@@ -414,3 +414,45 @@ def test_read_text_fails_naming_the_file_and_what_to_do(tmp_path):
     binary.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(UnicodeDecodeError):  # the caller reports it its own way
         _cli.read_text(module, str(binary), "", "render it")
+
+
+def test_options_of_gives_each_name_its_own_spec_in_order():
+    spec = _cli.options_of("str", "client_image", "fail_image", "slow_image", required=True)
+    assert list(spec) == ["client_image", "fail_image", "slow_image"]
+    assert all(entry == {"type": "str", "required": True} for entry in spec.values())
+    spec["client_image"]["default"] = "changed"  # AnsibleModule may change an entry: the others stay as they were
+    assert spec["fail_image"] == {"type": "str", "required": True}
+    assert len({id(entry) for entry in spec.values()}) == 3
+    assert _cli.options_of("float", "p50_ms") == {"p50_ms": {"type": "float"}}
+    assert _cli.options_of("bool") == {}
+
+
+def test_json_array_raises_the_callers_error_with_its_words():
+    class Refused(ValueError):
+        pass
+
+    def parse(text):
+        return _text.json_array(text, Refused, lambda reason: f"not JSON ({reason})", lambda kind: f"a {kind}")
+
+    assert parse('[1, {"a": 2}]') == [1, {"a": 2}]
+    assert parse("[]") == []
+    with pytest.raises(Refused, match=r"^not JSON \(Expecting value"):
+        parse("NAME  READY")
+    with pytest.raises(Refused, match=r"^not JSON \(maximum recursion depth"):
+        parse("[" * 100000)
+    with pytest.raises(Refused, match=r"^not JSON \("):
+        parse(None)
+    with pytest.raises(Refused, match=r"^a dict$"):
+        parse('{"a": 1}')
+    with pytest.raises(Refused, match=r"^a str$"):
+        parse('"text"')
+
+
+def test_add_once_refuses_a_key_given_twice():
+    seen: set = set()
+    _text.add_once(seen, "petstore", KeyError, "petstore twice")
+    _text.add_once(seen, ("ns", "petstore"), KeyError, "twice")
+    assert seen == {"petstore", ("ns", "petstore")}
+    with pytest.raises(LookupError, match="petstore twice"):
+        _text.add_once(seen, "petstore", LookupError, "petstore twice")
+    assert seen == {"petstore", ("ns", "petstore")}

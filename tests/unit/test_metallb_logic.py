@@ -317,5 +317,5 @@ def test_pool_and_advertisement_schemas(obj, ok):
     ],
 )
 def test_chart_values_schema(values, ok):
-    errors = list(_validator(_schemas_metallb.HELM_VALUES["metallb"]).iter_errors(values))
+    errors = list(_validator(_schemas_metallb.CHART_VALUES).iter_errors(values))
     assert (not errors) == ok, errors

@@ -119,6 +119,7 @@ def test_requests_still_on_the_default_route_beside_the_route():
 
 @pytest.mark.parametrize("text, message", [
     ("not json", "not JSON"),
+    ("[" * 100000, "not JSON"),
     ('{"a": 1}', "a JSON dict where a list of rows was expected"),
     ("[1]", "row 0 is a int"),
     ('[{"name": "x", "service": "s", "route": "r"}]', "row 0 has no rps"),
