@@ -89,7 +89,10 @@ def test_the_k8s_action_group_is_the_modules_using_the_kubernetes_fragment():
 
 def test_ansible_doc_shows_the_merged_author_and_attributes():
     """One ansible-doc run over a reading cluster module and a changing one with its own attribute fields."""
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(ROOT / ".collections"))
+    # The folder holding the ansible_collections this test imported the collection from: .collections
+    # in a checkout, the plain tree's root under ansible-test units (the path as imported, not resolved).
+    collections = Path(os.path.abspath(_attributes.__file__)).parents[5]
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=str(collections))
     ansible_doc = Path(sys.executable).with_name("ansible-doc")
     result = subprocess.run([str(ansible_doc), "--json", "mcpmesh.platform.linkerd_check", "mcpmesh.platform.kind_cluster"],
                             capture_output=True, text=True, env=env, cwd=ROOT, timeout=120, check=False)
