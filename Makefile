@@ -15,9 +15,8 @@ ARGS   ?=
 # off: ARGS='-e mcpmesh_install_tools=false'.
 TOOLS  ?= -e mcpmesh_install_tools=true
 # pytest workers for `make test` (pytest-xdist); each test file runs on one worker, so its
-# module-scoped fixtures (one render shared by many checks) run once. One more worker than cores:
-# part of the time a test waits (for a server to start, for a deadline it proves) instead of computing.
-JOBS   ?= $(shell echo $$(( $$(nproc 2>/dev/null || echo 1) + 1 )))
+# module-scoped fixtures (one render shared by many checks) run once.
+JOBS   ?= auto
 
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(CURDIR)/$(BIN):$(PATH)
