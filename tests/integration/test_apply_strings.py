@@ -14,9 +14,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from conftest import run_playbook
+from conftest import NO_LICENCES, run_playbook
 
-ENV = {"BUOYANT_LICENSE": "", "COSMONIC_LICENSE_KEY": ""}  # the licences unset, as for the stored render
+ENV = NO_LICENCES  # the licences unset, as for the stored render
 
 pytestmark = pytest.mark.slow
 

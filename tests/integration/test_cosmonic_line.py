@@ -23,7 +23,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, run_playbook
+from conftest import NO_LICENCES, ROOT, run_playbook
 from mcp_peers import LocalHTTPServer
 
 from ansible_collections.mcpmesh.platform.plugins.module_utils import _placement
@@ -308,7 +308,7 @@ def line_04(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("line04")
     result = run_playbook(ROOT / "site.yml", "-i", str(inventory(tmp, linkerd_distribution="auto")),
                           extra_vars=render_only(tmp / "artifacts", kind_host_port=8080),
-                          env={"BUOYANT_LICENSE": "", "COSMONIC_LICENSE_KEY": ""})
+                          env=NO_LICENCES)
     return result, tmp / "artifacts"
 
 

@@ -17,7 +17,7 @@ import kubernetes_validate
 import pytest
 import yaml
 
-from conftest import ROOT, run_playbook
+from conftest import NO_LICENCES, ROOT, run_playbook
 
 UPSTREAM = ROOT.parent / "shared" / "upstream"
 pytestmark = pytest.mark.slow
@@ -39,7 +39,7 @@ def render(tmp_path_factory, name: str, **extra):
     tmp = tmp_path_factory.mktemp(name)
     result = run_playbook(ROOT / "site.yml", extra_vars={"mcpmesh_apply": False,
                                                          "mcpmesh_artifacts_dir": str(tmp / "artifacts"), **extra},
-                          env={"BUOYANT_LICENSE": "", "COSMONIC_LICENSE_KEY": ""})
+                          env=NO_LICENCES)
     assert result.rc == 0, result
     return result, tmp / "artifacts"
 

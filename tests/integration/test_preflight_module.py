@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import BIN, free_port, run_module, run_playbook
+from conftest import NO_LICENCES, BIN, free_port, run_module, run_playbook
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "preflight"
 pytestmark = pytest.mark.slow
@@ -134,7 +134,7 @@ def test_role_stops_a_real_run_without_docker_with_one_message(tmp_path, bin_dir
     stand_in(bin_dir, "docker", {"info --format": ("docker-info-no-engine.stdout", "docker-info-no-engine.stderr", 1)})
     pb = tmp_path / "role.yml"
     pb.write_text("- hosts: localhost\n  gather_facts: false\n  roles: [mcpmesh.platform.preflight]\n")
-    res = run_playbook(pb, env={"PATH": f"{bin_dir}:{BIN}:/bin", "BUOYANT_LICENSE": "", "COSMONIC_LICENSE_KEY": ""})
+    res = run_playbook(pb, env={"PATH": f"{bin_dir}:{BIN}:/bin", **NO_LICENCES})
     assert res.rc == 2, res
     # The engine, kind, helm and linkerd; no licence: auto picks edge without a Buoyant licence, and
     # the default Cosmonic line (0.4) needs none.
@@ -148,7 +148,7 @@ def test_role_asks_for_the_licences_only_the_chosen_lines_need(tmp_path, bin_dir
     pb = tmp_path / "role.yml"
     pb.write_text("- hosts: localhost\n  gather_facts: false\n  roles: [mcpmesh.platform.preflight]\n")
     res = run_playbook(pb, "-e", "linkerd_distribution=enterprise", "-e", "cosmonic_chart_version=0.3.0",
-                       env={"PATH": f"{bin_dir}:{BIN}:/bin", "BUOYANT_LICENSE": "", "COSMONIC_LICENSE_KEY": ""})
+                       env={"PATH": f"{bin_dir}:{BIN}:/bin", **NO_LICENCES})
     assert res.rc == 2, res
     flat = " ".join(res.stdout.split())
     assert "preflight found 6 problem(s); nothing was created:" in flat, res

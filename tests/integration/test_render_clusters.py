@@ -18,14 +18,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conftest import ROOT, run_playbook
+from conftest import NO_LICENCES, ROOT, run_playbook
 
 pytestmark = pytest.mark.slow
 
 INVENTORY = ROOT / "inventory" / "clusters.example.yml"
 EXISTING = {"mcpmesh_apply": False, "mcpmesh_cluster_provider": "existing", "mcpmesh_kube_context": "prod-admin",
             "mcpmesh_kubeconfig": "/nonexistent/kubeconfig-render-only"}
-ENV = {"BUOYANT_LICENSE": "", "COSMONIC_LICENSE_KEY": ""}
+ENV = NO_LICENCES
 
 
 def flat(text: str) -> str:
